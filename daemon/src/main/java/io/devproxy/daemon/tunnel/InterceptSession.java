@@ -1,0 +1,314 @@
+package io.devproxy.daemon.tunnel;
+
+import static java.util.Objects.requireNonNull;
+
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.tunnel.AgentMessage;
+import io.devproxy.proto.tunnel.ControlMessage;
+import io.devproxy.proto.tunnel.Heartbeat;
+import io.devproxy.proto.tunnel.Matcher;
+import io.devproxy.proto.tunnel.Register;
+import io.devproxy.proto.tunnel.Unregister;
+import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
+import io.devproxy.tunnel.upstream.Upstream;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * One intercept: its session on the agent, kept alive by a control stream with heartbeats, re-registered
+ * after the stream breaks (with backoff), so the agent resumes it within its grace period.
+ *
+ * <p>Thread-safe; its state changes under its own lock.
+ */
+final class InterceptSession implements AutoCloseable {
+
+  private static final Logger logger = Logger.getLogger(InterceptSession.class.getName());
+  static final Duration HEARTBEAT = Duration.ofSeconds(2);
+  private static final int MISSED_HEARTBEATS = 3;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+  enum State { CONNECTING, ACTIVE, RECONNECTING, CLOSED }
+
+  private final InterceptRequest request;
+  private final String sessionId;
+  private final String owner;
+  private final Matcher matcher;
+  private final String matcherText;
+  private final AgentConnection connection;
+  private final Upstream local;
+  private final ScheduledExecutorService scheduler;
+  private final AtomicLong requests = new AtomicLong();
+  private final LocalTarget target;
+
+  private State state = State.CONNECTING;
+  private String lastError = "";
+  private long rttMicros;
+  private long lastHeartbeatReplyNanos;
+  private ClientCallStreamObserver<ControlMessage> control;
+  private ScheduledFuture<?> heartbeats;
+  private long backoffMillis = 250;
+  private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
+
+  InterceptSession(InterceptRequest request, String sessionId, String owner, Matcher matcher, String matcherText,
+      AgentConnection connection, Upstream local, ScheduledExecutorService scheduler) {
+    this.request = requireNonNull(request, "request");
+    this.sessionId = requireNonNull(sessionId, "sessionId");
+    this.owner = owner;
+    this.matcher = matcher;
+    this.matcherText = matcherText;
+    this.connection = connection;
+    this.local = local;
+    this.scheduler = scheduler;
+    this.target = new LocalTarget(local, requests::incrementAndGet);
+  }
+
+  String name() {
+    return request.getName();
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  InterceptRequest request() {
+    return request;
+  }
+
+  AgentConnection connection() {
+    return connection;
+  }
+
+  LocalTarget target() {
+    return target;
+  }
+
+  /** Opens the control stream and registers; the future completes on the first Registered or Rejected. */
+  CompletableFuture<Void> start() {
+    openControl();
+    return firstRegistration;
+  }
+
+  private void openControl() {
+    ControlObserver observer = new ControlObserver();
+    connection.stub().control(observer);
+    observer.register();
+  }
+
+  /** Reads one control stream. A new one per (re)connection. */
+  private final class ControlObserver implements ClientResponseObserver<ControlMessage, AgentMessage> {
+    private ClientCallStreamObserver<ControlMessage> stream;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ControlMessage> requestStream) {
+      stream = requestStream;
+      synchronized (InterceptSession.this) {
+        if (state == State.CLOSED) {
+          requestStream.cancel("intercept closed", null);
+          return;
+        }
+        control = requestStream;
+      }
+    }
+
+    /** Sends the registration; gRPC takes messages only after the call started. */
+    void register() {
+      synchronized (InterceptSession.this) {
+        if (control != stream) {
+          return;
+        }
+      }
+      stream.onNext(ControlMessage.newBuilder().setRegister(Register.newBuilder()
+          .setSessionId(sessionId)
+          .setClientId(connection.clientId())
+          .setOwner(owner)
+          .setName(request.getName())
+          .setMatcher(matcher)).build());
+    }
+
+    @Override
+    public void onNext(AgentMessage message) {
+      switch (message.getKindCase()) {
+        case REGISTERED -> {
+          synchronized (InterceptSession.this) {
+            state = State.ACTIVE;
+            lastError = "";
+            backoffMillis = 250;
+            lastHeartbeatReplyNanos = System.nanoTime();
+            if (heartbeats != null) {
+              heartbeats.cancel(false);
+            }
+            heartbeats = scheduler.scheduleAtFixedRate(() -> heartbeat(stream), HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
+                TimeUnit.MILLISECONDS);
+          }
+          logger.info(() -> "[" + request.getName() + "] session " + sessionId + (message.getRegistered().getResumed()
+              ? " resumed" : " registered") + " on agent " + connection.address());
+          connection.refill();
+          firstRegistration.complete(null);
+        }
+        case REJECTED -> {
+          String reason = message.getRejected().getReason();
+          synchronized (InterceptSession.this) {
+            lastError = reason;
+          }
+          firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.USER,
+              "the agent at " + connection.address() + " refused intercept '" + request.getName() + "': " + reason));
+          stream.cancel("rejected", null);
+        }
+        case HEARTBEAT -> {
+          long sent = message.getHeartbeat().getUnixMillis();
+          synchronized (InterceptSession.this) {
+            lastHeartbeatReplyNanos = System.nanoTime();
+            rttMicros = Math.max(0, (System.currentTimeMillis() - sent) * 1000);
+          }
+        }
+        case DEMAND -> connection.demand(Math.min(64, Math.max(1, message.getDemand().getStreams())));
+        default -> {
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      broken(stream, describe(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      broken(stream, "the agent closed the control stream");
+    }
+  }
+
+  private void heartbeat(ClientCallStreamObserver<ControlMessage> stream) {
+    boolean dead;
+    synchronized (this) {
+      if (control != stream || state != State.ACTIVE) {
+        return;
+      }
+      dead = System.nanoTime() - lastHeartbeatReplyNanos > HEARTBEAT.toNanos() * MISSED_HEARTBEATS;
+      if (!dead) {
+        stream.onNext(ControlMessage.newBuilder()
+            .setHeartbeat(Heartbeat.newBuilder().setUnixMillis(System.currentTimeMillis())).build());
+      }
+    }
+    if (dead) {
+      stream.cancel("devproxy: no heartbeat from the agent for " + MISSED_HEARTBEATS + " intervals", null);
+    }
+  }
+
+  private void broken(ClientCallStreamObserver<ControlMessage> stream, String cause) {
+    long delay;
+    synchronized (this) {
+      if (control != stream || state == State.CLOSED) {
+        return;
+      }
+      control = null;
+      if (heartbeats != null) {
+        heartbeats.cancel(false);
+        heartbeats = null;
+      }
+      lastError = cause;
+      if (!firstRegistration.isDone()) {
+        state = State.CLOSED;
+      } else {
+        state = State.RECONNECTING;
+      }
+      delay = backoffMillis;
+      backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+    }
+    if (!firstRegistration.isDone()) {
+      firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.CLUSTER,
+          "cannot reach the agent at " + connection.address() + ": " + cause
+              + "; check --agent-address and that the agent is running"));
+      return;
+    }
+    logger.warning(() -> "[" + request.getName() + "] tunnel to " + connection.address() + " broke (" + cause
+        + "); reconnecting in " + delay + " ms");
+    scheduler.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void reconnect() {
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+    }
+    openControl();
+  }
+
+  /** Starts in RECONNECTING mode: a restarted daemon resumes a saved intercept without failing on absence. */
+  void resume() {
+    firstRegistration.complete(null);
+    synchronized (this) {
+      state = State.RECONNECTING;
+    }
+    openControl();
+  }
+
+  static String describe(Throwable t) {
+    Status status = Status.fromThrowable(t);
+    StringBuilder out = new StringBuilder(status.getCode().toString());
+    if (status.getDescription() != null) {
+      out.append(": ").append(status.getDescription());
+    }
+    Throwable cause = status.getCause();
+    while (cause != null && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause != null && cause.getMessage() != null) {
+      out.append(" (").append(cause.getMessage()).append(')');
+    }
+    return out.toString();
+  }
+
+  synchronized InterceptInfo info() {
+    return InterceptInfo.newBuilder()
+        .setName(request.getName())
+        .setSessionId(sessionId)
+        .setKey(request.getKey())
+        .setAgentAddress(request.getAgentAddress())
+        .setLocalPort(request.getLocalPort())
+        .setLocalProtocol(local.mode().flagValue())
+        .setMatcher(matcherText)
+        .setState(state.name())
+        .setLastError(lastError)
+        .setRequests(requests.get())
+        .setTunnelRttMicros(rttMicros)
+        .build();
+  }
+
+  /** Unregisters (the agent drops the session at once) and stops reconnecting. */
+  @Override
+  public void close() {
+    ClientCallStreamObserver<ControlMessage> stream;
+    synchronized (this) {
+      if (state == State.CLOSED && control == null) {
+        return;
+      }
+      state = State.CLOSED;
+      stream = control;
+      control = null;
+      if (heartbeats != null) {
+        heartbeats.cancel(false);
+      }
+    }
+    if (stream != null) {
+      try {
+        stream.onNext(ControlMessage.newBuilder()
+            .setUnregister(Unregister.newBuilder().setSessionId(sessionId)).build());
+        stream.onCompleted();
+      } catch (RuntimeException e) {
+        // the stream is already gone: the agent drops the session after its grace period
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.devproxy.e2e;
+
+import io.devproxy.agent.AgentConfig;
+import io.devproxy.agent.TrafficAgent;
+import io.devproxy.daemon.DevproxyHome;
+import io.devproxy.daemon.tunnel.TunnelIntercepts;
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.tunnel.netty.EventLoops;
+import io.devproxy.tunnel.pki.UserPki;
+import io.devproxy.tunnel.upstream.UpstreamProtocol;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A traffic agent and a daemon's intercept engine on loopback, as in a pod and on a laptop: the agent with
+ * the TLS directory `devproxy certs agent` writes, the daemon with the same user's certificates.
+ */
+final class Loopback implements AutoCloseable {
+
+  static final String KEY = "alice";
+
+  final Path root;
+  final DevproxyHome home;
+  final Path tlsDir;
+  final EventLoopGroup daemonLoops = EventLoops.newGroup("test-daemon", 2);
+  TrafficAgent agent;
+  TunnelIntercepts intercepts;
+
+  Loopback(Path root) throws Exception {
+    this.root = root;
+    this.home = DevproxyHome.open(root.resolve("home"));
+    this.tlsDir = Files.createDirectories(root.resolve("agent-tls"));
+    UserPki.loadOrCreate(home.pkiDir(), TunnelIntercepts.ownerName()).writeAgentTlsDir(tlsDir, List.of(), List.of());
+  }
+
+  static InetSocketAddress loopback(int port) {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  }
+
+  TrafficAgent startAgent(InetSocketAddress app, UpstreamProtocol protocol, Duration grace) throws Exception {
+    agent = new TrafficAgent(new AgentConfig(loopback(0), loopback(0), loopback(0), tlsDir, app, protocol, grace,
+        Duration.ofSeconds(5))).start();
+    return agent;
+  }
+
+  TunnelIntercepts startDaemon() throws Exception {
+    intercepts = TunnelIntercepts.create(home, daemonLoops);
+    return intercepts;
+  }
+
+  InterceptInfo intercept(String name, int localPort, String... headers) throws Exception {
+    InterceptRequest.Builder request = InterceptRequest.newBuilder()
+        .setName(name)
+        .setAgentAddress("127.0.0.1:" + agent.tunnelAddress().getPort())
+        .setLocalPort(localPort)
+        .setKey(headers.length == 0 ? KEY : "");
+    for (String header : headers) {
+      request.addHeaders(header);
+    }
+    return intercepts.intercept(request.build());
+  }
+
+  String agentTarget() {
+    return "127.0.0.1:" + agent.listenAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    if (intercepts != null) {
+      intercepts.close();
+    }
+    if (agent != null) {
+      agent.close();
+    }
+    daemonLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

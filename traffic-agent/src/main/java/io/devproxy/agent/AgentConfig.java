@@ -1,0 +1,34 @@
+package io.devproxy.agent;
+
+import static java.util.Objects.requireNonNull;
+
+import io.devproxy.tunnel.upstream.UpstreamProtocol;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What a traffic agent is told to do.
+ *
+ * @param listen the service port it takes over (HTTP/1.1 and h2c)
+ * @param tunnelListen where daemons connect (mTLS gRPC)
+ * @param adminListen probes and metrics
+ * @param tlsDir holds server.crt, server.key, clients-ca.crt; re-read when it changes
+ * @param app where unmatched requests go, or null (they get 503)
+ * @param appProtocol how to speak to the app
+ * @param sessionGrace how long a session outlives its daemon's connection
+ * @param streamWait how long a matched request waits for a tunnel stream
+ */
+public record AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
+    Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait) {
+
+  public AgentConfig {
+    requireNonNull(listen, "listen");
+    requireNonNull(tunnelListen, "tunnelListen");
+    requireNonNull(adminListen, "adminListen");
+    requireNonNull(tlsDir, "tlsDir");
+    requireNonNull(appProtocol, "appProtocol");
+    requireNonNull(sessionGrace, "sessionGrace");
+    requireNonNull(streamWait, "streamWait");
+  }
+}

@@ -1,0 +1,113 @@
+package io.devproxy.agent;
+
+import io.devproxy.tunnel.HostPort;
+import io.devproxy.tunnel.upstream.UpstreamProtocol;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar devproxy-traffic-agent.jar}: flags, each also read from an environment variable. */
+@Command(name = "devproxy-traffic-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
+    description = "Routes requests on a service port: those matching a developer's session go through the "
+        + "tunnel to their machine, the rest to the app.")
+public final class AgentMain implements Callable<Integer> {
+
+  @Option(names = "--listen", required = true, defaultValue = "${env:DEVPROXY_LISTEN}", paramLabel = "HOST:PORT",
+      converter = HostPortConverter.class, description = "The service port to serve (HTTP/1.1 and h2c). Env: DEVPROXY_LISTEN.")
+  InetSocketAddress listen;
+
+  @Option(names = "--tunnel-listen", required = true, defaultValue = "${env:DEVPROXY_TUNNEL_LISTEN}",
+      paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+      description = "Where developers' daemons connect (mTLS gRPC). Env: DEVPROXY_TUNNEL_LISTEN.")
+  InetSocketAddress tunnelListen;
+
+  @Option(names = "--admin-listen", defaultValue = "${env:DEVPROXY_ADMIN_LISTEN:-0.0.0.0:9901}", paramLabel = "HOST:PORT",
+      converter = HostPortConverter.class, description = "Probes (/healthz, /readyz) and /metrics. Env: DEVPROXY_ADMIN_LISTEN. Default: ${DEFAULT-VALUE}.")
+  InetSocketAddress adminListen;
+
+  @Option(names = "--tls-dir", required = true, defaultValue = "${env:DEVPROXY_TLS_DIR}", paramLabel = "DIR",
+      description = "Holds server.crt, server.key and clients-ca.crt; re-read when they change. Env: DEVPROXY_TLS_DIR.")
+  Path tlsDir;
+
+  @Option(names = "--app", defaultValue = "${env:DEVPROXY_APP}", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+      description = "Where unmatched requests go; without it they get 503. Env: DEVPROXY_APP.")
+  InetSocketAddress app;
+
+  @Option(names = "--app-protocol", defaultValue = "${env:DEVPROXY_APP_PROTOCOL:-auto}", paramLabel = "auto|http1|h2c",
+      converter = ProtocolConverter.class, description = "How to speak to the app. Default: ${DEFAULT-VALUE}.")
+  UpstreamProtocol appProtocol;
+
+  @Option(names = "--session-grace", defaultValue = "${env:DEVPROXY_SESSION_GRACE:-PT10S}", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long a session survives its daemon's disconnection (ISO-8601 like PT10S, or 10s, 500ms). Default: 10s.")
+  Duration sessionGrace;
+
+  @Option(names = "--stream-wait", defaultValue = "${env:DEVPROXY_STREAM_WAIT:-PT10S}", paramLabel = "DURATION",
+      converter = DurationConverter.class, description = "How long a matched request waits for a tunnel stream. Default: 10s.")
+  Duration streamWait;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig config = new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait);
+    TrafficAgent agent;
+    try {
+      agent = new TrafficAgent(config).start();
+    } catch (java.io.IOException e) {
+      System.err.println("devproxy-traffic-agent: " + e.getMessage());
+      return 3;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      agent.close();
+      stopped.countDown();
+    }, "devproxy-agent-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new AgentMain());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println("devproxy-traffic-agent: " + ex.getMessage());
+      ex.getCommandLine().getErr().println("Run 'java -jar devproxy-traffic-agent.jar --help'.");
+      return 2;
+    });
+    int code = cli.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"devproxy-traffic-agent " + TrafficAgent.VERSION};
+    }
+  }
+
+  static final class HostPortConverter implements CommandLine.ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      return HostPort.parse(value);
+    }
+  }
+
+  static final class ProtocolConverter implements CommandLine.ITypeConverter<UpstreamProtocol> {
+    @Override
+    public UpstreamProtocol convert(String value) {
+      return UpstreamProtocol.parse(value);
+    }
+  }
+
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return HostPort.parseDuration(value);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.devproxy.agent;
+
+import io.devproxy.agent.admin.AdminServer;
+import io.devproxy.agent.admin.AgentMetrics;
+import io.devproxy.agent.admin.PrometheusText;
+import io.devproxy.agent.front.AgentContext;
+import io.devproxy.agent.front.FrontInitializer;
+import io.devproxy.agent.routing.SessionRegistry;
+import io.devproxy.agent.tunnel.ClientDirectory;
+import io.devproxy.agent.tunnel.TunnelService;
+import io.devproxy.tunnel.netty.EventLoops;
+import io.devproxy.tunnel.pki.AgentTls;
+import io.devproxy.tunnel.upstream.Upstream;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The traffic agent process: the router on the service port, the tunnel server, the admin port. Owns its
+ * event loops, scheduler and listeners; {@link #close()} stops them in reverse start order.
+ */
+public final class TrafficAgent implements AutoCloseable {
+
+  private static final Logger logger = Logger.getLogger(TrafficAgent.class.getName());
+
+  /** The agent's version, from the jar manifest (development builds: "dev"). */
+  public static final String VERSION = versionOf(TrafficAgent.class);
+
+  private final AgentConfig config;
+  private final AgentMetrics metrics = new AgentMetrics();
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+  private ScheduledExecutorService scheduler;
+  private AgentTls tls;
+  private Upstream app;
+  private SessionRegistry sessions;
+  private ClientDirectory clients;
+  private Server tunnelServer;
+  private Channel frontChannel;
+  private AdminServer admin;
+  private volatile boolean ready;
+  private boolean closed;
+
+  public TrafficAgent(AgentConfig config) {
+    this.config = config;
+  }
+
+  /** Binds every port. Throws with the port and cause when one cannot be bound. */
+  public synchronized TrafficAgent start() throws IOException, InterruptedException {
+    tls = AgentTls.watch(config.tlsDir());
+    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "devproxy-agent-scheduler");
+      t.setDaemon(true);
+      return t;
+    });
+    tls.start(scheduler, Duration.ofSeconds(2));
+    boss = EventLoops.newGroup("devproxy-agent-accept", 1);
+    workers = EventLoops.newGroup("devproxy-agent-io", 0);
+    app = config.app() == null ? null : new Upstream(config.app(), config.appProtocol(), Duration.ofSeconds(3));
+    sessions = new SessionRegistry(config.sessionGrace(), scheduler);
+    clients = new ClientDirectory();
+    sessions.onDrop(clients::sessionDropped);
+
+    tunnelServer = NettyServerBuilder.forAddress(config.tunnelListen())
+        .channelType(NioServerSocketChannel.class)
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers)
+        .sslContext(tls.serverContext())
+        .directExecutor()
+        .addService(new TunnelService(sessions, clients, VERSION))
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(15, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .maxConcurrentCallsPerConnection(Integer.MAX_VALUE)
+        .flowControlWindow(1024 * 1024)
+        .build()
+        .start();
+
+    AgentContext context = new AgentContext(sessions, clients, app, metrics, Duration.ofSeconds(10));
+    frontChannel = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new FrontInitializer(context))
+        .bind(config.listen()).sync().channel();
+
+    admin = AdminServer.start(config.adminListen(), boss, () -> ready,
+        () -> PrometheusText.render(metrics, sessions.sessions(), clients.all()));
+    ready = true;
+    logger.info(() -> "devproxy traffic agent " + VERSION + " serving " + listenAddress() + " (app: "
+        + (app == null ? "none" : app.displayAddress()) + "), tunnel on " + tunnelAddress() + ", admin on "
+        + admin.address());
+    return this;
+  }
+
+  public InetSocketAddress listenAddress() {
+    return (InetSocketAddress) frontChannel.localAddress();
+  }
+
+  public InetSocketAddress tunnelAddress() {
+    return (InetSocketAddress) tunnelServer.getListenSockets().get(0);
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public AgentMetrics metrics() {
+    return metrics;
+  }
+
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  public AgentTls tls() {
+    return tls;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ready = false;
+    if (admin != null) {
+      admin.close();
+    }
+    if (frontChannel != null) {
+      frontChannel.close().syncUninterruptibly();
+    }
+    if (tunnelServer != null) {
+      tunnelServer.shutdownNow();
+      try {
+        tunnelServer.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (app != null) {
+      app.close();
+    }
+    if (workers != null) {
+      workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+    if (boss != null) {
+      boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+    if (tls != null) {
+      tls.close();
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+
+  static String versionOf(Class<?> type) {
+    String version = type.getPackage().getImplementationVersion();
+    return version != null ? version : "dev";
+  }
+}

@@ -1,0 +1,59 @@
+package io.devproxy.agent.admin;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The agent's counters, rendered as Prometheus text by the admin server. Thread-safe. */
+public final class AgentMetrics {
+
+  /** Where a request went. */
+  public enum Route {
+    /** Matched a session and went through the tunnel. */
+    TUNNEL,
+    /** Unmatched, passed to the app. */
+    APP,
+    /** Matched a session that was dropped while the request waited; passed to the app. */
+    FALLBACK,
+    /** Unmatched and no app: answered 503. */
+    NO_APP,
+    /** Rejected before routing: malformed or over a limit. */
+    BAD_REQUEST
+  }
+
+  private final Map<Route, LongAdder> requests = new EnumMap<>(Route.class);
+  private final AtomicLong activeTunnelExchanges = new AtomicLong();
+  private final LongAdder tunnelExchanges = new LongAdder();
+
+  public AgentMetrics() {
+    for (Route route : Route.values()) {
+      requests.put(route, new LongAdder());
+    }
+  }
+
+  public void request(Route route) {
+    requests.get(route).increment();
+  }
+
+  public long requests(Route route) {
+    return requests.get(route).sum();
+  }
+
+  public void tunnelExchangeStarted() {
+    activeTunnelExchanges.incrementAndGet();
+    tunnelExchanges.increment();
+  }
+
+  public void tunnelExchangeEnded() {
+    activeTunnelExchanges.decrementAndGet();
+  }
+
+  public long activeTunnelExchanges() {
+    return activeTunnelExchanges.get();
+  }
+
+  public long tunnelExchanges() {
+    return tunnelExchanges.sum();
+  }
+}

@@ -1,0 +1,83 @@
+package io.devproxy.agent.front;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+
+/**
+ * The pipeline of a caller's connection on the agent's service port: HTTP/1.1 and h2c on the same port, h2c
+ * both by prior knowledge and by {@code Upgrade: h2c}. Every HTTP/2 stream becomes a child channel that
+ * carries HttpObjects, so routing and relaying code is the same for both protocols.
+ *
+ * <p>Limits: request line 8 KiB, header block 64 KiB (HTTP/1.1: 431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE).
+ */
+public final class FrontInitializer extends ChannelInitializer<Channel> {
+
+  static final int MAX_INITIAL_LINE = 8 * 1024;
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+  static final int MAX_UPGRADE_BODY = 64 * 1024;
+  private static final int STREAM_WINDOW = 1024 * 1024;
+  private static final long MAX_CONCURRENT_STREAMS = 4096;
+
+  private final AgentContext context;
+
+  public FrontInitializer(AgentContext context) {
+    this.context = context;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    HttpServerCodec http1 = new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 64 * 1024);
+    HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
+        AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+            ? new Http2ServerUpgradeCodec(newHttp2Codec(), newMultiplexHandler())
+            : null, MAX_UPGRADE_BODY);
+    CleartextHttp2ServerUpgradeHandler cleartext = new CleartextHttp2ServerUpgradeHandler(http1, upgrade,
+        new PriorKnowledgeInitializer());
+    ChannelPipeline pipeline = ch.pipeline();
+    pipeline.addLast(cleartext);
+    pipeline.addLast(new HttpServerExpectContinueHandler());
+    pipeline.addLast(new Http1FrontHandler(context));
+  }
+
+  private Http2FrameCodec newHttp2Codec() {
+    return Http2FrameCodecBuilder.forServer()
+        .initialSettings(Http2Settings.defaultSettings()
+            .maxHeaderListSize(MAX_HEADER_BYTES)
+            .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+            .initialWindowSize(STREAM_WINDOW))
+        .validateHeaders(true)
+        .build();
+  }
+
+  private Http2MultiplexHandler newMultiplexHandler() {
+    return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+      @Override
+      protected void initChannel(Http2StreamChannel stream) {
+        stream.config().setAutoRead(false);
+        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Http2StreamFrontHandler(context));
+      }
+    });
+  }
+
+  /** Installed in place of the HTTP/1.1 handlers when the connection starts with the HTTP/2 preface. */
+  private final class PriorKnowledgeInitializer extends ChannelInitializer<Channel> {
+    @Override
+    protected void initChannel(Channel ch) {
+      ch.pipeline().addLast(newHttp2Codec(), newMultiplexHandler());
+    }
+  }
+}
