@@ -205,4 +205,87 @@ class GrpcInterceptTest {
       assertThat(collectReply.get().getServedBy()).isEqualTo(developer ? "local" : "cluster");
     }
   }
+
+  @Test
+  void deadlineReachesTheServingSideWithinASecond() throws Exception {
+    for (boolean developer : new boolean[] {true, false}) {
+      GreeterServer server = developer ? local : cluster;
+      int before = server.cancellations();
+      long deadlineAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+      StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> blocking(developer)
+          .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+          .sayHello(HelloRequest.newBuilder().setName(GreeterServer.HANG_NAME).build()));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(1).plusMillis(300))
+          .until(() -> server.cancellations() > before);
+      assertThat(System.nanoTime() - deadlineAt).isLessThan(TimeUnit.SECONDS.toNanos(1));
+    }
+  }
+
+  @Test
+  void clientCancelReachesTheServingSideWithinASecond() throws Exception {
+    for (boolean developer : new boolean[] {true, false}) {
+      GreeterServer server = developer ? local : cluster;
+      int before = server.cancellations();
+      io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+      CountDownLatch firstReply = new CountDownLatch(1);
+      CountDownLatch failed = new CountDownLatch(1);
+      context.run(() -> async(developer).sayHelloStream(StreamRequest.newBuilder().setName("forever").setCount(-1).build(),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(HelloReply value) {
+              firstReply.countDown();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              failed.countDown();
+            }
+
+            @Override
+            public void onCompleted() {}
+          }));
+      assertThat(firstReply.await(10, TimeUnit.SECONDS)).isTrue();
+      long cancelledAt = System.nanoTime();
+      context.cancel(null);
+      assertThat(failed.await(5, TimeUnit.SECONDS)).isTrue();
+      org.awaitility.Awaitility.await("cancellation seen by " + server.who()).atMost(Duration.ofSeconds(5)).until(() -> server.cancellations() > before);
+      assertThat(System.nanoTime() - cancelledAt).isLessThan(TimeUnit.SECONDS.toNanos(1));
+    }
+  }
+
+  @Test
+  void thousandConcurrentCallsOnOneConnectionEachAnsweredByTheRightSide() throws Exception {
+    int calls = 1000;
+    CountDownLatch done = new CountDownLatch(calls);
+    java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Queue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    for (int i = 0; i < calls; i++) {
+      boolean developer = i % 2 == 0;
+      String expected = developer ? "local" : "cluster";
+      async(developer).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .sayHello(HelloRequest.newBuilder().setName("c" + i).build(), new StreamObserver<>() {
+            @Override
+            public void onNext(HelloReply value) {
+              if (!value.getServedBy().equals(expected)) {
+                wrong.incrementAndGet();
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              errors.add(t);
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              done.countDown();
+            }
+          });
+    }
+    assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(errors).isEmpty();
+    assertThat(wrong.get()).isZero();
+  }
 }

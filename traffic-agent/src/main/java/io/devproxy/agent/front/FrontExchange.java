@@ -23,6 +23,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -51,6 +52,8 @@ final class FrontExchange implements ChannelEvents {
   private final Protocol protocol;
   private final Done done;
   private ChannelEvents delegate;
+  /** Body parts decoded in the same read as the head, before the exchange knew where to send them. */
+  private final ArrayDeque<HttpObject> early = new ArrayDeque<>();
   private boolean closed;
 
   FrontExchange(AgentContext context, Channel front, boolean http2, Done done) {
@@ -116,11 +119,13 @@ final class FrontExchange implements ChannelEvents {
     delegate = bridge;
     if (closed) {
       ReferenceCountUtil.release(request);
+      releaseEarly();
       bridge.onChannelReset(io.netty.handler.codec.http2.Http2Error.CANCEL.code());
       return true;
     }
     bridge.onChannelRead(request);
     bridge.start();
+    replayEarly();
     return true;
   }
 
@@ -156,6 +161,7 @@ final class FrontExchange implements ChannelEvents {
           respondError(front, http2, grpc, HttpResponseStatus.BAD_GATEWAY, Status.Code.UNAVAILABLE,
               "devproxy: the tunnel stream to " + session.owner() + " closed before use");
           ReferenceCountUtil.release(request);
+          releaseEarly();
           done.onDone(false);
         }
       });
@@ -176,6 +182,7 @@ final class FrontExchange implements ChannelEvents {
       if (claimed.compareAndSet(false, true)) {
         streams.cancel(this);
         ReferenceCountUtil.release(request);
+        releaseEarly();
         respondError(front, http2, grpc, HttpResponseStatus.SERVICE_UNAVAILABLE, Status.Code.UNAVAILABLE,
             "devproxy: " + session.owner() + "'s daemon opened no tunnel stream within "
                 + context.streamWait().toSeconds() + " s");
@@ -214,6 +221,7 @@ final class FrontExchange implements ChannelEvents {
     if (context.app() == null) {
       context.metrics().request(Route.NO_APP);
       ReferenceCountUtil.release(request);
+      releaseEarly();
       respondError(front, http2, grpc, HttpResponseStatus.SERVICE_UNAVAILABLE, Status.Code.UNAVAILABLE,
           "devproxy: no session matches this request and this agent has no app to pass it to");
       done.onDone(request instanceof LastHttpContent);
@@ -224,6 +232,7 @@ final class FrontExchange implements ChannelEvents {
     open.addListener(f -> {
       if (!open.isSuccess()) {
         ReferenceCountUtil.release(request);
+        releaseEarly();
         String reason = open.cause() instanceof ConnectException
             ? "nothing listening on " + context.app().displayAddress()
             : "cannot reach the app at " + context.app().displayAddress() + ": " + open.cause().getMessage();
@@ -235,6 +244,7 @@ final class FrontExchange implements ChannelEvents {
       UpstreamExchange exchange = open.getNow();
       if (closed) {
         ReferenceCountUtil.release(request);
+        releaseEarly();
         exchange.release(true);
         done.onDone(false);
         return;
@@ -242,6 +252,7 @@ final class FrontExchange implements ChannelEvents {
       AppRelay relay = new AppRelay(front, http2, protocol, exchange, done);
       delegate = relay.frontEvents;
       relay.start(request, grpc);
+      replayEarly();
     });
   }
 
@@ -260,9 +271,27 @@ final class FrontExchange implements ChannelEvents {
 
   @Override
   public void onChannelRead(HttpObject msg) {
-    if (delegate != null) {
+    if (delegate == null || delegate instanceof Waiter) {
+      if (closed) {
+        ReferenceCountUtil.release(msg);
+      } else {
+        early.add(msg);
+      }
+      return;
+    }
+    delegate.onChannelRead(msg);
+  }
+
+  private void replayEarly() {
+    HttpObject msg;
+    while ((msg = early.poll()) != null) {
       delegate.onChannelRead(msg);
-    } else {
+    }
+  }
+
+  private void releaseEarly() {
+    HttpObject msg;
+    while ((msg = early.poll()) != null) {
       ReferenceCountUtil.release(msg);
     }
   }
@@ -277,6 +306,9 @@ final class FrontExchange implements ChannelEvents {
   @Override
   public void onChannelReset(long http2ErrorCode) {
     closed = true;
+    if (delegate == null || delegate instanceof Waiter) {
+      releaseEarly();
+    }
     if (delegate != null) {
       delegate.onChannelReset(http2ErrorCode);
     }

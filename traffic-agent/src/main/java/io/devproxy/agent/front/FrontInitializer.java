@@ -3,7 +3,9 @@ package io.devproxy.agent.front;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
@@ -44,7 +46,17 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
         AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
             ? new Http2ServerUpgradeCodec(newHttp2Codec(), newMultiplexHandler())
-            : null, MAX_UPGRADE_BODY);
+            : null, MAX_UPGRADE_BODY) {
+      @Override
+      protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
+        // Upgrading means buffering the whole request: only for bodies that are small and of known length.
+        // A larger one is served over HTTP/1.1 (the Upgrade header is optional for the server, RFC 9110 7.8).
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+          return false;
+        }
+        return HttpUtil.getContentLength(request, 0L) <= MAX_UPGRADE_BODY && super.shouldHandleUpgradeRequest(request);
+      }
+    };
     CleartextHttp2ServerUpgradeHandler cleartext = new CleartextHttp2ServerUpgradeHandler(http1, upgrade,
         new PriorKnowledgeInitializer());
     ChannelPipeline pipeline = ch.pipeline();

@@ -1,0 +1,120 @@
+package io.devproxy.cli;
+
+import io.devproxy.proto.daemon.DaemonGrpc;
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.LeaveRequest;
+import io.devproxy.proto.daemon.QuitRequest;
+import io.devproxy.proto.daemon.StatusReply;
+import io.devproxy.proto.daemon.StatusRequest;
+import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorStatus;
+import io.devproxy.tunnel.netty.EventLoops;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The daemon's control API over its Unix domain socket. Daemon errors arrive as {@link DevproxyException}s
+ * with their category; a daemon that stops answering as {@link DaemonUnreachableException}.
+ *
+ * <p>Owns its channel and one event loop thread; {@link #close()} releases both. Not for concurrent use by
+ * design (the CLI makes one call per run), though the calls themselves are thread-safe.
+ */
+public final class DaemonClient implements AutoCloseable {
+
+  static final Duration STATUS_TIMEOUT = Duration.ofSeconds(10);
+  /** Starting an intercept may roll out a Deployment and open a port-forward. */
+  static final Duration INTERCEPT_TIMEOUT = Duration.ofMinutes(3);
+  static final Duration LEAVE_TIMEOUT = Duration.ofMinutes(2);
+
+  private final Path socket;
+  private final Path logFile;
+  private final EventLoopGroup group;
+  private final ManagedChannel channel;
+
+  /**
+   * A client for the daemon listening on {@code socket}; connects lazily, on the first call.
+   *
+   * @param logFile the daemon's log, named in errors
+   */
+  public DaemonClient(Path socket, Path logFile) {
+    this.socket = socket;
+    this.logFile = logFile;
+    this.group = EventLoops.newGroup("devproxy-cli", 1);
+    this.channel =
+        NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socket))
+            .channelType(NioDomainSocketChannel.class)
+            .eventLoopGroup(group)
+            .usePlaintext()
+            .build();
+  }
+
+  private DaemonGrpc.DaemonBlockingStub stub(Duration timeout) {
+    return DaemonGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  public InterceptInfo intercept(InterceptRequest request) throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(INTERCEPT_TIMEOUT).intercept(request).getIntercept();
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public void leave(String name) throws DevproxyException, DaemonUnreachableException {
+    try {
+      stub(LEAVE_TIMEOUT).leave(LeaveRequest.newBuilder().setName(name).build());
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public StatusReply status() throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(STATUS_TIMEOUT).status(StatusRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  /** Asks the daemon to stop; returns when it has accepted, before it has stopped. */
+  public void quit() throws DevproxyException, DaemonUnreachableException {
+    try {
+      stub(STATUS_TIMEOUT).quit(QuitRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  /** The daemon's error for {@code e}, to throw; or, when the daemon never answered, unreachable. */
+  private DevproxyException translate(StatusRuntimeException e) throws DaemonUnreachableException {
+    boolean fromDaemon = e.getTrailers() != null && e.getTrailers().containsKey(ErrorStatus.CATEGORY_KEY);
+    Status.Code code = e.getStatus().getCode();
+    if (!fromDaemon && (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED)) {
+      String what = code == Status.Code.UNAVAILABLE ? "stopped answering" : "did not answer in time";
+      throw new DaemonUnreachableException(
+          "the daemon on " + socket + " " + what + " (" + e.getStatus().getDescription() + "); check " + logFile, e);
+    }
+    return ErrorStatus.fromStatus(e);
+  }
+
+  /** Closes the channel and its event loop; does not wait for the loop thread, a daemon thread. */
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}

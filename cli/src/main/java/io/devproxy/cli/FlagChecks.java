@@ -1,0 +1,163 @@
+package io.devproxy.cli;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * Checks flag values before anything is sent to the daemon. Each failure is a {@link ParameterException}
+ * whose message names the flag, then the value, then what was expected: {@code --port: 0 (expected: 1-65535)}.
+ */
+final class FlagChecks {
+
+  static final List<String> LOCAL_PROTOCOLS = List.of("auto", "http1", "h2c");
+
+  private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  /** RFC 9110 token, optionally a pseudo-header such as {@code :authority}. */
+  private static final Pattern HEADER_NAME = Pattern.compile(":?[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,63}");
+  private static final Pattern DNS_NAME =
+      Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+  private final CommandSpec spec;
+
+  FlagChecks(CommandSpec spec) {
+    this.spec = spec;
+  }
+
+  private ParameterException fail(String flag, String value, String expected) {
+    return new ParameterException(spec.commandLine(), flag + ": '" + value + "' (expected: " + expected + ")");
+  }
+
+  void port(String flag, int port) {
+    if (port < 1 || port > 65535) {
+      throw new ParameterException(spec.commandLine(), flag + ": " + port + " (expected: 1-65535)");
+    }
+  }
+
+  void serviceName(String flag, String name) {
+    if (!SERVICE_NAME.matcher(name).matches()) {
+      throw fail(flag, name, "a Service name: lowercase letters, digits and '-', at most 63");
+    }
+  }
+
+  /** {@code HOST:PORT}, with an IPv6 host in brackets. */
+  void hostPort(String flag, String address) {
+    int colon = address.lastIndexOf(':');
+    String host = colon > 0 ? address.substring(0, colon) : "";
+    String port = colon > 0 ? address.substring(colon + 1) : "";
+    if (host.startsWith("[") != host.endsWith("]")) {
+      throw fail(flag, address, "HOST:PORT, an IPv6 host in brackets");
+    }
+    if (host.startsWith("[")) {
+      host = host.substring(1, host.length() - 1);
+    } else if (host.contains(":")) {
+      throw fail(flag, address, "HOST:PORT, an IPv6 host in brackets");
+    }
+    if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(Character::isDigit) || host.contains(" ")) {
+      throw fail(flag, address, "HOST:PORT");
+    }
+    int number = port.length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(port);
+    if (number < 1 || number > 65535) {
+      throw new ParameterException(
+          spec.commandLine(), flag + ": port " + port + " in '" + address + "' (expected: 1-65535)");
+    }
+  }
+
+  /** {@code name=value} (exact) or {@code name=~regex}, the regex compilable. */
+  void header(String flag, String header) {
+    int equals = header.indexOf('=');
+    if (equals <= 0) {
+      throw fail(flag, header, "NAME=VALUE or NAME=~REGEX");
+    }
+    String name = header.substring(0, equals);
+    if (!HEADER_NAME.matcher(name).matches()) {
+      throw new ParameterException(
+          spec.commandLine(), flag + ": '" + header + "': '" + name + "' is not a valid header name");
+    }
+    String value = header.substring(equals + 1);
+    if (value.startsWith("~")) {
+      String regex = value.substring(1);
+      if (regex.isEmpty()) {
+        throw fail(flag, header, "a regex after '=~'");
+      }
+      try {
+        Pattern.compile(regex);
+      } catch (PatternSyntaxException e) {
+        throw new ParameterException(
+            spec.commandLine(),
+            flag + ": '" + header + "' has an invalid regex: " + e.getDescription() + " near index " + e.getIndex());
+      }
+    }
+  }
+
+  void localProtocol(String flag, String protocol) {
+    if (!LOCAL_PROTOCOLS.contains(protocol)) {
+      throw fail(flag, protocol, "auto, http1 or h2c");
+    }
+  }
+
+  void pathPrefix(String flag, String prefix) {
+    if (!prefix.startsWith("/") || prefix.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+      throw fail(flag, prefix, "a path starting with '/', without spaces");
+    }
+  }
+
+  void key(String flag, String key) {
+    if (!KEY.matcher(key).matches()) {
+      throw fail(flag, key, "letters, digits, '.', '_' or '-', at most 63");
+    }
+  }
+
+  void dnsName(String flag, String name) {
+    if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
+      throw fail(flag, name, "a DNS name such as web.shop.svc");
+    }
+  }
+
+  /** An IPv4 or IPv6 literal; never a host name (nothing is looked up). */
+  void ipLiteral(String flag, String ip) {
+    boolean v4 = IPV4.matcher(ip).matches();
+    boolean v6 = IPV6.matcher(ip).matches();
+    if (v4) {
+      for (String part : ip.split("\\.")) {
+        if (Integer.parseInt(part) > 255) {
+          throw fail(flag, ip, "an IPv4 or IPv6 address");
+        }
+      }
+      return;
+    }
+    if (v6) {
+      try {
+        // A literal with ':' is parsed, never resolved.
+        InetAddress.getByName(ip.toLowerCase(Locale.ROOT));
+        return;
+      } catch (UnknownHostException e) {
+        // fall through
+      }
+    }
+    throw fail(flag, ip, "an IPv4 or IPv6 address");
+  }
+
+  /** Completion candidates for {@code --local-protocol}. */
+  static final class LocalProtocols implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return LOCAL_PROTOCOLS.iterator();
+    }
+  }
+
+  static CommandLine.ParameterException missingSubcommand(CommandSpec spec) {
+    return new ParameterException(
+        spec.commandLine(),
+        "missing command; one of: " + String.join(", ", spec.subcommands().keySet()));
+  }
+}

@@ -1,0 +1,211 @@
+package io.devproxy.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.StatusReply;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything the CLI prints goes through here: results on stdout as a table or JSON, progress and errors
+ * on stderr (errors as one line, {@code devproxy: <message>}). Not thread-safe; one per command run.
+ */
+public final class Renderer {
+
+  private static final String[] INTERCEPT_COLUMNS = {"NAME", "KEY", "AGENT", "LOCAL", "STATE", "REQUESTS", "RTT"};
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final OutputFormat format;
+
+  public Renderer(PrintWriter out, PrintWriter err, OutputFormat format) {
+    this.out = requireNonNull(out, "out");
+    this.err = requireNonNull(err, "err");
+    this.format = requireNonNull(format, "format");
+  }
+
+  /** The intercept a command just started or updated. */
+  public void intercept(InterceptInfo info) {
+    if (format == OutputFormat.JSON) {
+      println(Json.write(interceptJson(info)));
+      return;
+    }
+    println("intercepting " + info.getName());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"matcher:", info.getMatcher()});
+    rows.add(new String[] {"key:", info.getKey()});
+    rows.add(new String[] {"agent:", info.getAgentAddress()});
+    rows.add(new String[] {"local:", "localhost:" + info.getLocalPort() + protocolSuffix(info.getLocalProtocol())});
+    rows.add(new String[] {"state:", info.getState()});
+    if (!info.getLastError().isEmpty()) {
+      rows.add(new String[] {"last error:", info.getLastError()});
+    }
+    printColumns(rows, "  ");
+    out.flush();
+  }
+
+  private static String protocolSuffix(String protocol) {
+    return protocol.isEmpty() ? "" : " (" + protocol + ")";
+  }
+
+  /** {@code devproxy status} when the daemon runs. */
+  public void status(StatusReply status) {
+    if (format == OutputFormat.JSON) {
+      Map<String, Object> daemon = new LinkedHashMap<>();
+      daemon.put("running", true);
+      daemon.put("version", status.getVersion());
+      daemon.put("pid", status.getPid());
+      daemon.put("home", status.getHome());
+      List<Object> intercepts = new ArrayList<>();
+      for (InterceptInfo info : status.getInterceptsList()) {
+        intercepts.add(interceptJson(info));
+      }
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("daemon", daemon);
+      root.put("intercepts", intercepts);
+      println(Json.write(root));
+      return;
+    }
+    println(
+        "daemon: running (version "
+            + status.getVersion()
+            + ", pid "
+            + status.getPid()
+            + ", home "
+            + status.getHome()
+            + ")");
+    if (status.getInterceptsCount() == 0) {
+      println("no intercepts");
+      return;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(INTERCEPT_COLUMNS);
+    for (InterceptInfo info : status.getInterceptsList()) {
+      rows.add(
+          new String[] {
+            info.getName(),
+            info.getKey(),
+            info.getAgentAddress(),
+            Integer.toString(info.getLocalPort()),
+            info.getState(),
+            Long.toString(info.getRequests()),
+            rtt(info.getTunnelRttMicros())
+          });
+    }
+    printColumns(rows, "");
+    for (InterceptInfo info : status.getInterceptsList()) {
+      if (!info.getLastError().isEmpty()) {
+        println(info.getName() + ": last error: " + info.getLastError());
+      }
+    }
+    out.flush();
+  }
+
+  /** {@code devproxy status} when no daemon runs. */
+  public void notRunning(Path home) {
+    if (format == OutputFormat.JSON) {
+      Map<String, Object> daemon = new LinkedHashMap<>();
+      daemon.put("running", false);
+      daemon.put("home", home.toString());
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("daemon", daemon);
+      root.put("intercepts", List.of());
+      println(Json.write(root));
+      return;
+    }
+    println("daemon: not running (home " + home + ")");
+  }
+
+  /** Files a command wrote, one a line. */
+  public void filesWritten(List<Path> files) {
+    if (format == OutputFormat.JSON) {
+      List<Object> paths = new ArrayList<>();
+      files.forEach(f -> paths.add(f.toString()));
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("written", paths);
+      println(Json.write(root));
+      return;
+    }
+    println("wrote:");
+    files.forEach(f -> println("  " + f));
+  }
+
+  /** A one-line result, e.g. {@code left web}. */
+  public void message(String line) {
+    println(line);
+  }
+
+  /** Progress of a long wait, on stderr. */
+  public void progress(String line) {
+    err.println(line);
+    err.flush();
+  }
+
+  /** A failure, as the one line the user reads: {@code devproxy: <message>}. */
+  public void error(String message) {
+    err.println("devproxy: " + message);
+    err.flush();
+  }
+
+  private void println(String line) {
+    out.println(line);
+    out.flush();
+  }
+
+  private void printColumns(List<String[]> rows, String indent) {
+    int columns = rows.get(0).length;
+    int[] widths = new int[columns];
+    for (String[] row : rows) {
+      for (int i = 0; i < columns; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder(indent);
+      for (int i = 0; i < columns; i++) {
+        line.append(row[i]);
+        if (i < columns - 1) {
+          line.append(" ".repeat(widths[i] - row[i].length() + 2));
+        }
+      }
+      out.println(line.toString().stripTrailing());
+    }
+  }
+
+  private static Map<String, Object> interceptJson(InterceptInfo info) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", info.getName());
+    json.put("sessionId", info.getSessionId());
+    json.put("key", info.getKey());
+    json.put("agentAddress", info.getAgentAddress());
+    json.put("localPort", info.getLocalPort());
+    json.put("localProtocol", info.getLocalProtocol());
+    json.put("matcher", info.getMatcher());
+    json.put("state", info.getState());
+    json.put("lastError", info.getLastError());
+    json.put("requests", info.getRequests());
+    json.put("tunnelRttMicros", info.getTunnelRttMicros());
+    return json;
+  }
+
+  /** A heartbeat round trip for people: {@code -} before the first, else milliseconds. */
+  static String rtt(long micros) {
+    if (micros <= 0) {
+      return "-";
+    }
+    double millis = micros / 1000.0;
+    if (millis < 1) {
+      return String.format(Locale.ROOT, "%.2fms", millis);
+    }
+    if (millis < 10) {
+      return String.format(Locale.ROOT, "%.1fms", millis);
+    }
+    return Math.round(millis) + "ms";
+  }
+}

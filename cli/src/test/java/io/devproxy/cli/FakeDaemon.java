@@ -1,0 +1,129 @@
+package io.devproxy.cli;
+
+import io.devproxy.proto.daemon.DaemonGrpc;
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptReply;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.LeaveReply;
+import io.devproxy.proto.daemon.LeaveRequest;
+import io.devproxy.proto.daemon.QuitReply;
+import io.devproxy.proto.daemon.QuitRequest;
+import io.devproxy.proto.daemon.StatusReply;
+import io.devproxy.proto.daemon.StatusRequest;
+import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorStatus;
+import io.devproxy.tunnel.netty.EventLoops;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A daemon's control API on a Unix domain socket, as the real daemon serves it (errors through
+ * {@link ErrorStatus#toStatus}), with canned answers and a record of what it was asked.
+ */
+final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseable {
+
+  final List<InterceptRequest> interceptRequests = new CopyOnWriteArrayList<>();
+  final List<String> leaves = new CopyOnWriteArrayList<>();
+  final AtomicInteger quits = new AtomicInteger();
+  volatile StatusReply status = StatusReply.newBuilder().setVersion("9.9.9").setPid(321).setHome("/h").build();
+  volatile InterceptInfo interceptReply;
+  volatile DevproxyException nextError;
+
+  private final EventLoopGroup group = EventLoops.newGroup("fake-daemon", 1);
+  private final Server server;
+
+  FakeDaemon(Path socket) throws IOException {
+    server =
+        NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(socket))
+            .channelType(NioServerDomainSocketChannel.class)
+            .bossEventLoopGroup(group)
+            .workerEventLoopGroup(group)
+            .addService(this)
+            .build()
+            .start();
+  }
+
+  private boolean failed(StreamObserver<?> observer) {
+    DevproxyException error = nextError;
+    if (error == null) {
+      return false;
+    }
+    nextError = null;
+    observer.onError(ErrorStatus.toStatus(error));
+    return true;
+  }
+
+  @Override
+  public void intercept(InterceptRequest request, StreamObserver<InterceptReply> observer) {
+    interceptRequests.add(request);
+    if (failed(observer)) {
+      return;
+    }
+    InterceptInfo info =
+        interceptReply != null
+            ? interceptReply
+            : InterceptInfo.newBuilder()
+                .setName(request.getName())
+                .setKey("alice")
+                .setAgentAddress(request.getAgentAddress())
+                .setLocalPort(request.getLocalPort())
+                .setLocalProtocol(request.getLocalProtocol())
+                .setMatcher("x-devproxy-session: alice or baggage devproxy-session=alice")
+                .setState("ACTIVE")
+                .build();
+    observer.onNext(InterceptReply.newBuilder().setIntercept(info).build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void leave(LeaveRequest request, StreamObserver<LeaveReply> observer) {
+    leaves.add(request.getName());
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(LeaveReply.getDefaultInstance());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void status(StatusRequest request, StreamObserver<StatusReply> observer) {
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(status);
+    observer.onCompleted();
+  }
+
+  /** Replies, then stops listening, as the daemon does after leaving its intercepts. */
+  @Override
+  public void quit(QuitRequest request, StreamObserver<QuitReply> observer) {
+    quits.incrementAndGet();
+    observer.onNext(QuitReply.getDefaultInstance());
+    observer.onCompleted();
+    new Thread(this::close, "fake-daemon-quit").start();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}
