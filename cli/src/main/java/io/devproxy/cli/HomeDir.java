@@ -84,6 +84,19 @@ public final class HomeDir {
   }
 
   /** The user's CA and client certificate. */
+  /** The daemon's saved intercepts; a non-empty file means a daemon stopped without leaving them. */
+  public Path savedIntercepts() {
+    return dir.resolve("state").resolve("intercepts.pb");
+  }
+
+  public boolean hasSavedIntercepts() {
+    try {
+      return java.nio.file.Files.size(savedIntercepts()) > 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   public Path pkiDir() {
     return dir.resolve("pki");
   }

@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       LeaveCommand.class,
       StatusCommand.class,
       QuitCommand.class,
+      io.devproxy.cli.demo.DemoCommand.class,
       CertsCommand.class,
       AutoComplete.GenerateCompletion.class
     })

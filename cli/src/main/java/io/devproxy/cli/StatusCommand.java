@@ -8,7 +8,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code devproxy status}: the daemon and its intercepts. Never starts the daemon. */
+/**
+ * {@code devproxy status}: the daemon and its intercepts. Starts the daemon only when it stopped with
+ * intercepts to resume (it was killed, or the machine restarted), so that status shows them resumed.
+ */
 @Command(name = "status", description = "Show the daemon and its intercepts.")
 final class StatusCommand implements Callable<Integer> {
 
@@ -20,6 +23,9 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Renderer renderer = Main.renderer(spec, output.format());
     Optional<DaemonClient> running = main.connector().connectIfRunning();
+    if (running.isEmpty() && main.connector().home().hasSavedIntercepts()) {
+      running = Optional.of(main.connector().connectOrStart(renderer));
+    }
     if (running.isEmpty()) {
       renderer.notRunning(main.connector().home().dir());
       return ExitCodes.OK;

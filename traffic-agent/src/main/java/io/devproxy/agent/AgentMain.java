@@ -2,6 +2,7 @@ package io.devproxy.agent;
 
 import io.devproxy.tunnel.HostPort;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,13 +10,18 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar devproxy-traffic-agent.jar}: flags, each also read from an environment variable. */
 @Command(name = "devproxy-traffic-agent", mixinStandardHelpOptions = true, versionProvider = AgentMain.Version.class,
     description = "Routes requests on a service port: those matching a developer's session go through the "
         + "tunnel to their machine, the rest to the app.")
 public final class AgentMain implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--listen", required = true, defaultValue = "${env:DEVPROXY_LISTEN}", paramLabel = "HOST:PORT",
       converter = HostPortConverter.class, description = "The service port to serve (HTTP/1.1 and h2c). Env: DEVPROXY_LISTEN.")
@@ -58,7 +64,7 @@ public final class AgentMain implements Callable<Integer> {
     try {
       agent = new TrafficAgent(config).start();
     } catch (java.io.IOException e) {
-      System.err.println("devproxy-traffic-agent: " + e.getMessage());
+      spec.commandLine().getErr().println("devproxy-traffic-agent: " + e.getMessage());
       return 3;
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -71,16 +77,28 @@ public final class AgentMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Parses {@code args} and, when they are valid, runs the agent until the JVM shuts down.
+   *
+   * @return the exit code: 2 for bad flags (the message on {@code err} names the flag), 3 when a port or the
+   *     TLS directory cannot be used
+   */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new AgentMain());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("devproxy-traffic-agent: " + ex.getMessage());
       ex.getCommandLine().getErr().println("Run 'java -jar devproxy-traffic-agent.jar --help'.");
       return 2;
     });
-    int code = cli.execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    return cli.execute(args);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

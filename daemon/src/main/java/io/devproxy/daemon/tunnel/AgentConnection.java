@@ -6,6 +6,7 @@ import io.devproxy.proto.tunnel.ExchangeFrame;
 import io.devproxy.proto.tunnel.Offer;
 import io.devproxy.proto.tunnel.TunnelGrpc;
 import io.devproxy.tunnel.pki.AgentTls;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -122,7 +123,7 @@ final class AgentConnection implements AutoCloseable {
 
   private void openIdleStream() {
     LocalExchange exchange = new LocalExchange(this, targets, group);
-    stub.exchange(exchange);
+    Context.ROOT.run(() -> stub.exchange(exchange)); // lives independently of whatever call triggered the refill
     exchange.offer(ExchangeFrame.newBuilder().setOffer(Offer.newBuilder().setClientId(clientId)).build());
   }
 

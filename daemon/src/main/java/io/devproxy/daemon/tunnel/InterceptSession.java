@@ -13,6 +13,7 @@ import io.devproxy.proto.tunnel.Unregister;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.upstream.Upstream;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -100,7 +101,9 @@ final class InterceptSession implements AutoCloseable {
 
   private void openControl() {
     ControlObserver observer = new ControlObserver();
-    connection.stub().control(observer);
+    // The control stream outlives the CLI request that started it: detach it from that call's Context,
+    // whose cancellation would otherwise cancel this stream when the CLI's call completes.
+    Context.ROOT.run(() -> connection.stub().control(observer));
     observer.register();
   }
 

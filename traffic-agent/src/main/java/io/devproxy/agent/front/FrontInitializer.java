@@ -33,6 +33,7 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
   static final int MAX_UPGRADE_BODY = 64 * 1024;
   private static final int STREAM_WINDOW = 1024 * 1024;
   private static final long MAX_CONCURRENT_STREAMS = 4096;
+  private static final String CALLER_ERRORS = "caller-errors";
 
   private final AgentContext context;
 
@@ -63,6 +64,7 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     pipeline.addLast(cleartext);
     pipeline.addLast(new HttpServerExpectContinueHandler());
     pipeline.addLast(new Http1FrontHandler(context));
+    pipeline.addLast(CALLER_ERRORS, new CallerErrorHandler());
   }
 
   private Http2FrameCodec newHttp2Codec() {
@@ -89,7 +91,9 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
   private final class PriorKnowledgeInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
-      ch.pipeline().addLast(newHttp2Codec(), newMultiplexHandler());
+      // Before the last handler, which takes the errors the HTTP/2 codec passes on.
+      ch.pipeline().addBefore(CALLER_ERRORS, null, newHttp2Codec());
+      ch.pipeline().addBefore(CALLER_ERRORS, null, newMultiplexHandler());
     }
   }
 }

@@ -17,10 +17,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,6 +39,10 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
   private final AgentContext context;
   private FrontExchange current;
   private boolean keepAlive;
+  /** Whether the current exchange's request has been read to its end. */
+  private boolean requestRead;
+  /** What arrived after the current request (the next, pipelined one): handled when the exchange is over. */
+  private final ArrayDeque<HttpObject> next = new ArrayDeque<>();
 
   Http1FrontHandler(AgentContext context) {
     this.context = context;
@@ -55,9 +61,18 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (current != null) {
+      if (requestRead) {
+        next.add(http); // read ahead by an exchange that asked for more body: keep it for after this one
+        return;
+      }
+      requestRead = msg instanceof LastHttpContent;
       current.onChannelRead(http);
       return;
     }
+    startExchange(ctx, http);
+  }
+
+  private void startExchange(ChannelHandlerContext ctx, HttpObject msg) {
     if (!(msg instanceof HttpRequest request)) {
       ReferenceCountUtil.release(msg); // the tail of a request we already answered
       ctx.read();
@@ -70,6 +85,7 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     keepAlive = HttpUtil.isKeepAlive(request);
+    requestRead = msg instanceof LastHttpContent;
     FrontExchange exchange = new FrontExchange(context, ctx.channel(), false, clean -> exchangeDone(ctx, clean));
     current = exchange;
     exchange.start(request);
@@ -77,10 +93,28 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
 
   private void exchangeDone(ChannelHandlerContext ctx, boolean clean) {
     current = null;
-    if (clean && keepAlive && ctx.channel().isActive()) {
-      ctx.read();
-    } else {
+    if (!clean || !keepAlive || !ctx.channel().isActive()) {
+      releaseNext();
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    if (next.isEmpty()) {
+      ctx.read();
+      return;
+    }
+    // Replay what was read ahead; a new exchange starts with the first of it and may queue the rest again.
+    ArrayDeque<HttpObject> readAhead = new ArrayDeque<>(next);
+    next.clear();
+    HttpObject msg;
+    while ((msg = readAhead.poll()) != null) {
+      channelRead(ctx, msg);
+    }
+  }
+
+  private void releaseNext() {
+    HttpObject msg;
+    while ((msg = next.poll()) != null) {
+      ReferenceCountUtil.release(msg);
     }
   }
 
@@ -116,6 +150,7 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releaseNext();
     if (current != null) {
       current.onChannelReset(io.netty.handler.codec.http2.Http2Error.CANCEL.code());
     }

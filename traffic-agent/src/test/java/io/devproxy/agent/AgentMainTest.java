@@ -1,0 +1,94 @@
+package io.devproxy.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's flags: a bad one exits 2 with a message naming it. Every other flag is valid and the TLS
+ * directory is empty, so an accepted bad value would make the agent fail to start (exit 3) rather than run.
+ */
+class AgentMainTest {
+
+  @TempDir
+  Path emptyTlsDir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return AgentMain.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private String[] validArgsWith(String... overrides) {
+    List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--tunnel-listen", "127.0.0.1:0",
+        "--admin-listen", "127.0.0.1:0", "--tls-dir", emptyTlsDir.toString()));
+    for (int i = 0; i < overrides.length; i += 2) {
+      int at = args.indexOf(overrides[i]);
+      if (at >= 0) {
+        args.set(at + 1, overrides[i + 1]);
+      } else {
+        args.add(overrides[i]);
+        args.add(overrides[i + 1]);
+      }
+    }
+    return args.toArray(String[]::new);
+  }
+
+  @Test
+  void listenThatIsNotHostPortExits2NamingTheFlag() {
+    int code = run(validArgsWith("--listen", "nonsense"));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("devproxy-traffic-agent: ")
+        .contains("--listen", "'nonsense'", "HOST:PORT")
+        .contains("--help");
+  }
+
+  @Test
+  void unknownAppProtocolExits2NamingTheFlagAndTheAcceptedValues() {
+    int code = run(validArgsWith("--app-protocol", "foo"));
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--app-protocol", "'foo'", "auto, http1 or h2c");
+  }
+
+  @Test
+  void missingTlsDirExits2NamingTheFlag() {
+    assumeTrue(System.getenv("DEVPROXY_TLS_DIR") == null, "DEVPROXY_TLS_DIR is set in this environment");
+    String[] args = {"--listen", "127.0.0.1:0", "--tunnel-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"};
+
+    int code = run(args);
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--tls-dir").containsIgnoringCase("missing");
+  }
+
+  @Test
+  void badPortNumberAndBadDurationExit2NamingTheFlag() {
+    assertThat(run(validArgsWith("--tunnel-listen", "127.0.0.1:70000"))).isEqualTo(2);
+    assertThat(err.toString()).contains("--tunnel-listen", "70000");
+
+    assertThat(run(validArgsWith("--session-grace", "forever"))).isEqualTo(2);
+    assertThat(err.toString()).contains("--session-grace", "'forever'");
+  }
+
+  @Test
+  void unusableTlsDirExits3NamingTheFile() throws Exception {
+    Files.writeString(emptyTlsDir.resolve("clients-ca.crt"), "not a certificate\n");
+
+    int code = run(validArgsWith());
+
+    assertThat(code).isEqualTo(3);
+    assertThat(err.toString()).startsWith("devproxy-traffic-agent: ").contains(emptyTlsDir.toString());
+  }
+}
