@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -58,6 +59,7 @@ final class InterceptSession implements AutoCloseable {
   private ClientCallStreamObserver<ControlMessage> control;
   private ScheduledFuture<?> heartbeats;
   private long backoffMillis = 250;
+  private volatile String lastLoggedFailure;
   private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
 
   InterceptSession(InterceptRequest request, String sessionId, String owner, Matcher matcher, String matcherText,
@@ -153,6 +155,7 @@ final class InterceptSession implements AutoCloseable {
             heartbeats = scheduler.scheduleAtFixedRate(() -> heartbeat(stream), HEARTBEAT.toMillis(), HEARTBEAT.toMillis(),
                 TimeUnit.MILLISECONDS);
           }
+          lastLoggedFailure = null;
           logger.info(() -> "[" + request.getName() + "] session " + sessionId + (message.getRegistered().getResumed()
               ? " resumed" : " registered") + " on agent " + connection.address());
           connection.refill();
@@ -234,8 +237,12 @@ final class InterceptSession implements AutoCloseable {
               + "; check --agent-address and that the agent is running"));
       return;
     }
-    logger.warning(() -> "[" + request.getName() + "] tunnel to " + connection.address() + " broke (" + cause
-        + "); reconnecting in " + delay + " ms");
+    // The same failure repeating every few seconds (an agent that is down, a CA that is not trusted) is
+    // logged once; what changes is logged again.
+    boolean repeated = cause.equals(lastLoggedFailure);
+    lastLoggedFailure = cause;
+    logger.log(repeated ? Level.FINE : Level.WARNING, () -> "[" + request.getName() + "] tunnel to "
+        + connection.address() + " broke (" + cause + "); reconnecting in " + delay + " ms");
     scheduler.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
   }
 

@@ -148,7 +148,7 @@ public final class Upstream implements AutoCloseable {
           .handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(new HttpClientCodec(), new ChannelEventsHandler());
+              ch.pipeline().addLast(new HttpClientCodec(8192, 64 * 1024, 64 * 1024), new ChannelEventsHandler());
             }
           });
       bootstrap.connect(address).addListener((ChannelFuture future) -> {
