@@ -25,6 +25,7 @@ public final class AgentMetrics {
   private final Map<Route, LongAdder> requests = new EnumMap<>(Route.class);
   private final AtomicLong activeTunnelExchanges = new AtomicLong();
   private final LongAdder tunnelExchanges = new LongAdder();
+  private final LongAdder streamWaits = new LongAdder();
 
   public AgentMetrics() {
     for (Route route : Route.values()) {
@@ -51,6 +52,15 @@ public final class AgentMetrics {
 
   public long activeTunnelExchanges() {
     return activeTunnelExchanges.get();
+  }
+
+  /** A matched exchange found no idle stream and had to wait for the daemon to open one. */
+  public void streamWait() {
+    streamWaits.increment();
+  }
+
+  public long streamWaits() {
+    return streamWaits.sum();
   }
 
   public long tunnelExchanges() {

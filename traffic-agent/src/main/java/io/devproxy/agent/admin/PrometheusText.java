@@ -25,6 +25,9 @@ public final class PrometheusText {
     out.append("# HELP devproxy_agent_tunnel_exchanges_total Exchanges carried by tunnel streams.\n");
     out.append("# TYPE devproxy_agent_tunnel_exchanges_total counter\n");
     out.append("devproxy_agent_tunnel_exchanges_total ").append(metrics.tunnelExchanges()).append('\n');
+    out.append("# HELP devproxy_agent_tunnel_stream_waits_total Matched exchanges that found no idle stream and waited for one.\n");
+    out.append("# TYPE devproxy_agent_tunnel_stream_waits_total counter\n");
+    out.append("devproxy_agent_tunnel_stream_waits_total ").append(metrics.streamWaits()).append('\n');
     int idle = 0;
     int waiting = 0;
     for (ClientStreams streams : clients) {

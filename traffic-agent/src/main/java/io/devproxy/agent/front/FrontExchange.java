@@ -96,6 +96,7 @@ final class FrontExchange implements ChannelEvents {
     if (stream != null && attach(stream, session, request, grpc)) {
       return;
     }
+    context.metrics().streamWait();
     Waiter waiter = new Waiter(session, streams, request, grpc);
     delegate = waiter;
     waiter.timeout = front.eventLoop().schedule(waiter::timedOut, context.streamWait().toMillis(), TimeUnit.MILLISECONDS);
