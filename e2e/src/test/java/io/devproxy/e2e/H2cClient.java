@@ -2,7 +2,6 @@ package io.devproxy.e2e;
 
 import io.devproxy.tunnel.netty.EventLoops;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -171,9 +170,5 @@ final class H2cClient implements AutoCloseable {
       response.completeExceptionally(cause);
       ctx.close();
     }
-  }
-
-  static String hex(byte[] bytes) {
-    return ByteBufUtil.hexDump(bytes);
   }
 }
