@@ -32,9 +32,9 @@ import picocli.CommandLine.Spec;
       LeaveCommand.class,
       StatusCommand.class,
       QuitCommand.class,
-      io.devproxy.cli.demo.DemoCommand.class,
       CertsCommand.class,
-      AutoComplete.GenerateCompletion.class
+      AutoComplete.GenerateCompletion.class,
+      io.devproxy.cli.demo.DemoCommand.class
     })
 public final class Main implements Callable<Integer> {
 
