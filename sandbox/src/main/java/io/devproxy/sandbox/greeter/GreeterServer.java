@@ -11,6 +11,8 @@ import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -41,7 +43,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Every call counts in {@link #calls()}; every call cancelled before it completed (client cancel, deadline,
  * connection loss, or {@link #close()}) in {@link #cancellations()}, with the time the server observed it.
  *
- * <p>Runs on grpc-java's shared Netty event loops with a direct executor: the service never blocks. Thread-safe.
+ * <p>Runs the service on its own two-thread executor, as a grpc-java service normally does: an endless
+ * {@code SayHelloStream} keeps that executor busy producing replies, and the transport's event loop stays free
+ * to notice a client's RST_STREAM at once (with a direct executor, a fast reader with a large window keeps the
+ * event loop producing and the cancellation waits for seconds). Thread-safe.
  */
 public final class GreeterServer implements SandboxServer {
 
@@ -70,6 +75,7 @@ public final class GreeterServer implements SandboxServer {
     private final CallLog callLog = new CallLog();
 
     private Server server;
+    private ExecutorService executor;
     private InetSocketAddress address;
     private boolean closed;
 
@@ -92,8 +98,13 @@ public final class GreeterServer implements SandboxServer {
         if (server != null) {
             throw new IllegalStateException(this + " is already started");
         }
+        executor = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "greeter-" + who);
+            thread.setDaemon(true);
+            return thread;
+        });
         Server s = NettyServerBuilder.forAddress(bindAddress)
-                .directExecutor()
+                .executor(executor)
                 .addService(ServerInterceptors.intercept(
                         new GreeterService(who),
                         new ServedByInterceptor(who),
@@ -165,6 +176,7 @@ public final class GreeterServer implements SandboxServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        executor.shutdownNow();
     }
 
     @Override
