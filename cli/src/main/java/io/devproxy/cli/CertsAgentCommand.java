@@ -3,6 +3,7 @@ package io.devproxy.cli;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.AgentTls;
+import io.devproxy.tunnel.pki.AgentTlsDirResult;
 import io.devproxy.tunnel.pki.UserPki;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code devproxy certs agent --out DIR}: writes the files an agent reads with {@code --tls-dir}: a server
- * certificate from the user's CA (created under {@code <home>/pki} on first use), its key (0600), and the
+ * certificate from the user's CA (created under {@code <home>/pki} on first use) and its key (0600), unless
+ * the directory holds a usable one another developer wrote, which is kept and its issuer trusted; and the
  * client CAs the agent trusts, this user's added.
  */
 @Command(
@@ -48,20 +50,44 @@ final class CertsAgentCommand implements Callable<Integer> {
     ips.forEach(ip -> check.ipLiteral("--ip", ip));
     HomeDir home = certs.main.connector().home().create();
     Path outDir = out.toAbsolutePath().normalize();
+    UserPki pki;
+    AgentTlsDirResult result;
     try {
-      UserPki pki = UserPki.loadOrCreate(home.pkiDir(), owner());
-      pki.writeAgentTlsDir(outDir, dnsNames, ips);
+      pki = UserPki.loadOrCreate(home.pkiDir(), owner());
+      result = pki.writeAgentTlsDir(outDir, dnsNames, ips);
     } catch (IOException e) {
       throw new DevproxyException(
           ErrorCategory.CONFIG, "cannot write the agent's TLS files to " + outDir + ": " + e.getMessage(), e);
     }
     Main.renderer(spec, output.format())
         .filesWritten(
-            List.of(
-                outDir.resolve(AgentTls.SERVER_CERT_FILE),
-                outDir.resolve(AgentTls.SERVER_KEY_FILE),
-                outDir.resolve(AgentTls.CLIENTS_CA_FILE)));
+            result.kept()
+                ? List.of(outDir.resolve(AgentTls.CLIENTS_CA_FILE))
+                : List.of(
+                    outDir.resolve(AgentTls.SERVER_CERT_FILE),
+                    outDir.resolve(AgentTls.SERVER_KEY_FILE),
+                    outDir.resolve(AgentTls.CLIENTS_CA_FILE)),
+            notes(pki, result, outDir));
     return ExitCodes.OK;
+  }
+
+  /** What the user should know beyond the files: a kept or replaced server certificate, a newly trusted CA. */
+  private static List<String> notes(UserPki pki, AgentTlsDirResult result, Path outDir) {
+    List<String> notes = new ArrayList<>();
+    String issuer = result.issuer().getSubjectX500Principal().getName();
+    if (result.kept()) {
+      notes.add("kept the existing server certificate " + AgentTls.SERVER_CERT_FILE + " (issued by " + issuer
+          + ", valid until " + result.serverCertificate().getNotAfter().toInstant()
+          + "), so daemons that verify it keep working");
+    } else if (result.replacedBecause() != null) {
+      notes.add("replaced the existing server certificate (" + result.replacedBecause() + "): other developers"
+          + " using this agent must run 'devproxy certs agent --out " + outDir + "' again");
+    }
+    if (!result.issuer().equals(pki.ca().certificate())) {
+      notes.add((result.issuerNewlyTrusted() ? "now trusting" : "trusting") + " its issuer " + issuer
+          + " for agent connections (" + pki.trustedAgentCasFile() + ")");
+    }
+    return notes;
   }
 
   /**

@@ -1,11 +1,6 @@
 package io.devproxy.cli;
 
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.CodeSource;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -20,6 +15,8 @@ final class DaemonJar {
   static final String ENV = "DEVPROXY_DAEMON_JAR";
   static final String FILE_NAME = "devproxy-daemon.jar";
 
+  private static final SiblingJar JAR = new SiblingJar(PROPERTY, ENV, FILE_NAME, "daemon");
+
   private DaemonJar() {}
 
   /**
@@ -29,55 +26,16 @@ final class DaemonJar {
    */
   static Path locate(UnaryOperator<String> properties, UnaryOperator<String> env, Optional<Path> cliLocation)
       throws DaemonUnreachableException {
-    String fromProperty = properties.apply(PROPERTY);
-    if (fromProperty != null && !fromProperty.isBlank()) {
-      return existing(Path.of(fromProperty), "the system property " + PROPERTY);
+    try {
+      return JAR.locate(properties, env, cliLocation);
+    } catch (SiblingJar.NotFoundException e) {
+      String hint = e.getMessage().contains(" not found") ? "; set " + ENV + " to its path" : "";
+      throw new DaemonUnreachableException("cannot start the daemon: " + e.getMessage() + hint);
     }
-    String fromEnv = env.apply(ENV);
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return existing(Path.of(fromEnv), "the environment variable " + ENV);
-    }
-    List<Path> candidates = new ArrayList<>();
-    cliLocation.map(Path::getParent).ifPresent(dir -> {
-      candidates.add(dir.resolve(FILE_NAME));
-      // <repo>/cli/target/devproxy-cli.jar (or .../target/classes) → <repo>/daemon/target/devproxy-daemon.jar
-      Path module = dir.getParent();
-      if (module != null && module.getParent() != null) {
-        candidates.add(module.getParent().resolve("daemon").resolve("target").resolve(FILE_NAME));
-      }
-    });
-    for (Path candidate : candidates) {
-      if (Files.isRegularFile(candidate)) {
-        return candidate;
-      }
-    }
-    throw new DaemonUnreachableException(
-        "cannot start the daemon: "
-            + FILE_NAME
-            + " not found"
-            + (candidates.isEmpty() ? "" : " (looked at " + String.join(", ", candidates.stream().map(Path::toString).toList()) + ")")
-            + "; set "
-            + ENV
-            + " to its path");
-  }
-
-  private static Path existing(Path jar, String origin) throws DaemonUnreachableException {
-    if (!Files.isRegularFile(jar)) {
-      throw new DaemonUnreachableException(
-          "cannot start the daemon: " + jar + " (from " + origin + ") is not a file");
-    }
-    return jar;
   }
 
   /** Where the CLI's classes come from: its jar, or a classes directory. */
   static Optional<Path> cliLocation() {
-    try {
-      CodeSource source = DaemonJar.class.getProtectionDomain().getCodeSource();
-      return source == null || source.getLocation() == null
-          ? Optional.empty()
-          : Optional.of(Path.of(source.getLocation().toURI()));
-    } catch (URISyntaxException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return SiblingJar.cliLocation();
   }
 }

@@ -124,16 +124,25 @@ public final class Renderer {
 
   /** Files a command wrote, one a line. */
   public void filesWritten(List<Path> files) {
+    filesWritten(files, List.of());
+  }
+
+  /** Files a command wrote, one a line, then notes about them, one a line ({@code "notes"} in JSON). */
+  public void filesWritten(List<Path> files, List<String> notes) {
     if (format == OutputFormat.JSON) {
       List<Object> paths = new ArrayList<>();
       files.forEach(f -> paths.add(f.toString()));
       Map<String, Object> root = new LinkedHashMap<>();
       root.put("written", paths);
+      if (!notes.isEmpty()) {
+        root.put("notes", new ArrayList<Object>(notes));
+      }
       println(Json.write(root));
       return;
     }
     println("wrote:");
     files.forEach(f -> println("  " + f));
+    notes.forEach(this::println);
   }
 
   /** A one-line result, e.g. {@code left web}. */

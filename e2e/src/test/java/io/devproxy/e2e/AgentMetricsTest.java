@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.sandbox.http.RestServer;
 import io.devproxy.tunnel.testing.PrometheusSamples;
-import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,13 +39,9 @@ class AgentMetricsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new RestServer("cluster");
-    cluster.start();
-    local = new RestServer("local");
-    local.start();
-    loopback = new Loopback(root);
-    loopback.startAgent(cluster.address(), UpstreamProtocol.AUTO, Duration.ofSeconds(2));
-    loopback.startDaemon();
+    loopback = Loopback.withRestServers(root);
+    cluster = loopback.cluster;
+    local = loopback.local;
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -54,12 +49,6 @@ class AgentMetricsTest {
   static void stop() {
     if (loopback != null) {
       loopback.close();
-    }
-    if (local != null) {
-      local.close();
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

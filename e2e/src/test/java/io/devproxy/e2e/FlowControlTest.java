@@ -3,7 +3,6 @@ package io.devproxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.devproxy.sandbox.http.RestServer;
-import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import io.netty.util.internal.PlatformDependent;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,13 +40,9 @@ class FlowControlTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new RestServer("cluster");
-    cluster.start();
-    local = new RestServer("local");
-    local.start();
-    loopback = new Loopback(root);
-    loopback.startAgent(cluster.address(), UpstreamProtocol.AUTO, Duration.ofSeconds(2));
-    loopback.startDaemon();
+    loopback = Loopback.withRestServers(root);
+    cluster = loopback.cluster;
+    local = loopback.local;
     loopback.intercept("bulk", local.address().getPort());
   }
 
@@ -55,12 +50,6 @@ class FlowControlTest {
   static void stop() {
     if (loopback != null) {
       loopback.close();
-    }
-    if (local != null) {
-      local.close();
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

@@ -6,6 +6,7 @@ import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.tunnel.TunnelIntercepts;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.sandbox.http.RestServer;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.devproxy.tunnel.pki.UserPki;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
@@ -32,12 +33,35 @@ final class Loopback implements AutoCloseable {
   final EventLoopGroup daemonLoops = EventLoops.newGroup("test-daemon", 2);
   TrafficAgent agent;
   TunnelIntercepts intercepts;
+  /** With {@link #withRestServers}: the cluster's copy (the agent's app) and the developer's local copy. */
+  RestServer cluster;
+  RestServer local;
 
   Loopback(Path root) throws Exception {
     this.root = root;
     this.home = DevproxyHome.open(root.resolve("home"));
     this.tlsDir = Files.createDirectories(root.resolve("agent-tls"));
     UserPki.loadOrCreate(home.pkiDir(), TunnelIntercepts.ownerName()).writeAgentTlsDir(tlsDir, List.of(), List.of());
+  }
+
+  /**
+   * The usual REST set-up: a RestServer "cluster" as the agent's app, a RestServer "local" for intercepts,
+   * the agent (grace 2 s) and the daemon. {@link #close()} stops them all.
+   */
+  static Loopback withRestServers(Path root) throws Exception {
+    Loopback loopback = new Loopback(root);
+    try {
+      loopback.cluster = new RestServer("cluster");
+      loopback.cluster.start();
+      loopback.local = new RestServer("local");
+      loopback.local.start();
+      loopback.startAgent(loopback.cluster.address(), UpstreamProtocol.AUTO, Duration.ofSeconds(2));
+      loopback.startDaemon();
+      return loopback;
+    } catch (Exception | Error e) {
+      loopback.close();
+      throw e;
+    }
   }
 
   static InetSocketAddress loopback(int port) {
@@ -80,5 +104,11 @@ final class Loopback implements AutoCloseable {
       agent.close();
     }
     daemonLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    if (local != null) {
+      local.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.devproxy.sandbox.http.RestServer;
-import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,13 +30,9 @@ class NoExtraRoundTripTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new RestServer("cluster");
-    cluster.start();
-    local = new RestServer("local");
-    local.start();
-    loopback = new Loopback(root);
-    loopback.startAgent(cluster.address(), UpstreamProtocol.AUTO, Duration.ofSeconds(2));
-    loopback.startDaemon();
+    loopback = Loopback.withRestServers(root);
+    cluster = loopback.cluster;
+    local = loopback.local;
     loopback.intercept("rt", local.address().getPort());
   }
 
@@ -45,12 +40,6 @@ class NoExtraRoundTripTest {
   static void stop() {
     if (loopback != null) {
       loopback.close();
-    }
-    if (local != null) {
-      local.close();
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

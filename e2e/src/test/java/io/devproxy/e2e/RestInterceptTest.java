@@ -3,7 +3,6 @@ package io.devproxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.devproxy.sandbox.http.RestServer;
-import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,13 +35,9 @@ class RestInterceptTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = new RestServer("cluster");
-    cluster.start();
-    local = new RestServer("local");
-    local.start();
-    loopback = new Loopback(root);
-    loopback.startAgent(cluster.address(), UpstreamProtocol.AUTO, Duration.ofSeconds(2));
-    loopback.startDaemon();
+    loopback = Loopback.withRestServers(root);
+    cluster = loopback.cluster;
+    local = loopback.local;
     loopback.intercept("rest", local.address().getPort());
     http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
@@ -52,12 +47,6 @@ class RestInterceptTest {
   static void stop() {
     if (loopback != null) {
       loopback.close();
-    }
-    if (local != null) {
-      local.close();
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

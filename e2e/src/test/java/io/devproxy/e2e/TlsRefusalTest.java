@@ -37,7 +37,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,11 +142,6 @@ class TlsRefusalTest {
 
   /** STYLE.md, "Errors": the sentence the user reads says what went wrong and what to do. */
   @Test
-  @Disabled("product bug: a TLS refusal reads 'cannot reach the agent at 127.0.0.1:PORT: UNAVAILABLE: io exception\\n"
-      + "Channel Pipeline: [SslHandler#0, ...] (Signature does not match.); check --agent-address and that the agent is "
-      + "running' (InterceptSession.broken/describe): two lines with Netty internals, and a hint that sends the user to "
-      + "the wrong problem; it should say the agent's certificate is not from their CA (or theirs is not trusted) and "
-      + "to run 'devproxy certs agent'")
   void refusalByAnotherCaSaysItIsACertificateProblem() throws Exception {
     startAlice("message");
     bob = TunnelIntercepts.create(bobHome, alice.daemonLoops);
@@ -157,6 +151,23 @@ class TlsRefusalTest {
 
     assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("Channel Pipeline")
         .containsIgnoringCase("certificate").doesNotContain("that the agent is running");
+  }
+
+  /** The other direction: Bob trusts the agent's CA, but the agent does not know his. */
+  @Test
+  void refusalOfOurCertificateByTheAgentSaysItIsACertificateProblem() throws Exception {
+    startAlice("refused");
+    UserPki.loadOrCreate(bobHome.pkiDir(), TunnelIntercepts.ownerName())
+        .trustAgentCa(UserPki.loadOrCreate(alice.home.pkiDir(), TunnelIntercepts.ownerName()).ca().certificate());
+    bob = TunnelIntercepts.create(bobHome, alice.daemonLoops);
+
+    DevproxyException e = catchThrowableOfType(DevproxyException.class,
+        () -> bob.intercept(interceptAs("bob", agentAddress(), bobLocal)));
+
+    assertThat(e.category()).isEqualTo(ErrorCategory.CLUSTER);
+    assertThat(e.getMessage()).doesNotContain("\n").contains(agentAddress()).containsIgnoringCase("certificate")
+        .contains("devproxy certs agent");
+    assertThat(alice.agent.sessions().sessions()).hasSize(1);
   }
 
   @Test
@@ -222,10 +233,6 @@ class TlsRefusalTest {
    * a new connection from Alice's daemon (a restart, a reconnect after a network blip) must still work.
    */
   @Test
-  @Disabled("product bug: UserPki.writeAgentTlsDir replaces server.crt with one signed by the writer's CA only, and "
-      + "the daemon trusts only its own CA (TunnelIntercepts.create -> AgentTls.clientContext(..., ca.crt)), so once "
-      + "a second developer writes the agent's TLS directory the first developer's daemon can no longer verify "
-      + "the agent on any new connection: intercept fails with CLUSTER 'cannot reach the agent ... UNAVAILABLE'")
   void firstDeveloperCanStillConnectAfterASecondDeveloperWroteTheTlsDirectory() throws Exception {
     startAlice("shared");
     UserPki.loadOrCreate(bobHome.pkiDir(), TunnelIntercepts.ownerName()).writeAgentTlsDir(alice.tlsDir, List.of(), List.of());

@@ -17,6 +17,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLException;
 
 /**
  * One intercept: its session on the agent, kept alive by a control stream with heartbeats, re-registered
@@ -185,12 +187,13 @@ final class InterceptSession implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      broken(stream, describe(t));
+      String certificateProblem = certificateProblem(connection.address(), t);
+      broken(stream, certificateProblem != null ? certificateProblem : describe(t), certificateProblem != null);
     }
 
     @Override
     public void onCompleted() {
-      broken(stream, "the agent closed the control stream");
+      broken(stream, "the agent closed the control stream", false);
     }
   }
 
@@ -211,7 +214,11 @@ final class InterceptSession implements AutoCloseable {
     }
   }
 
-  private void broken(ClientCallStreamObserver<ControlMessage> stream, String cause) {
+  /**
+   * @param cause one line for the user
+   * @param certificates whether {@code cause} is a certificate problem, which already says what to do
+   */
+  private void broken(ClientCallStreamObserver<ControlMessage> stream, String cause, boolean certificates) {
     long delay;
     synchronized (this) {
       if (control != stream || state == State.CLOSED) {
@@ -232,8 +239,8 @@ final class InterceptSession implements AutoCloseable {
       backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
     }
     if (!firstRegistration.isDone()) {
-      firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.CLUSTER,
-          "cannot reach the agent at " + connection.address() + ": " + cause
+      firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.CLUSTER, certificates ? cause
+          : "cannot reach the agent at " + connection.address() + ": " + cause
               + "; check --agent-address and that the agent is running"));
       return;
     }
@@ -264,20 +271,52 @@ final class InterceptSession implements AutoCloseable {
     openControl();
   }
 
+  /**
+   * A failed call in one line: {@code UNAVAILABLE: io exception (Signature does not match.)}. Only the first
+   * line of each message: Netty appends the channel pipeline to its exceptions' messages.
+   */
   static String describe(Throwable t) {
     Status status = Status.fromThrowable(t);
     StringBuilder out = new StringBuilder(status.getCode().toString());
     if (status.getDescription() != null) {
-      out.append(": ").append(status.getDescription());
+      out.append(": ").append(firstLine(status.getDescription()));
     }
     Throwable cause = status.getCause();
     while (cause != null && cause.getCause() != null) {
       cause = cause.getCause();
     }
     if (cause != null && cause.getMessage() != null) {
-      out.append(" (").append(cause.getMessage()).append(')');
+      out.append(" (").append(firstLine(cause.getMessage())).append(')');
     }
     return out.toString();
+  }
+
+  /**
+   * The sentence for a call to the agent at {@code address} that failed the TLS handshake or a certificate
+   * check (the agent refused our certificate, or we do not trust its own), with the fix; null for any other
+   * failure.
+   */
+  static String certificateProblem(String address, Throwable t) {
+    Throwable cause = Status.fromThrowable(t).getCause();
+    boolean tls = false;
+    String detail = null;
+    for (; cause != null; cause = cause.getCause()) {
+      tls |= cause instanceof SSLException || cause instanceof GeneralSecurityException;
+      if (cause.getMessage() != null) {
+        detail = firstLine(cause.getMessage());
+      }
+    }
+    if (!tls) {
+      return null;
+    }
+    return "the agent at " + address + " refused our certificate or presented one we do not trust"
+        + (detail == null ? "" : " (" + detail + ")")
+        + "; run 'devproxy certs agent --out DIR' on the agent's TLS directory";
+  }
+
+  private static String firstLine(String message) {
+    int newline = message.indexOf('\n');
+    return (newline < 0 ? message : message.substring(0, newline)).strip();
   }
 
   synchronized InterceptInfo info() {

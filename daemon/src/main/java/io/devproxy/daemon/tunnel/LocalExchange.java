@@ -129,23 +129,25 @@ final class LocalExchange implements ClientResponseObserver<ExchangeFrame, Excha
 
   @Override
   public void onError(Throwable t) {
-    ExchangeBridge current;
-    boolean wasUsed;
-    synchronized (this) {
-      ended = true;
-      current = bridge;
-      wasUsed = used;
-      used = true;
-    }
+    ExchangeBridge current = ended();
     if (current != null) {
       current.onCallError(t);
-    } else if (!wasUsed) {
-      connection.idleStreamFailed();
     }
   }
 
   @Override
   public void onCompleted() {
+    ExchangeBridge current = ended();
+    if (current != null) {
+      current.onCallCompleted();
+    }
+  }
+
+  /**
+   * Marks the stream ended; returns the bridge to tell, or null. A stream that ends while still idle (the
+   * agent went away) makes the connection open a replacement later.
+   */
+  private ExchangeBridge ended() {
     ExchangeBridge current;
     boolean wasUsed;
     synchronized (this) {
@@ -154,10 +156,9 @@ final class LocalExchange implements ClientResponseObserver<ExchangeFrame, Excha
       wasUsed = used;
       used = true;
     }
-    if (current != null) {
-      current.onCallCompleted();
-    } else if (!wasUsed) {
+    if (current == null && !wasUsed) {
       connection.idleStreamFailed();
     }
+    return current;
   }
 }

@@ -79,7 +79,8 @@ public final class TunnelIntercepts implements Intercepts {
     SslContext tls;
     try {
       UserPki pki = UserPki.loadOrCreate(home.pkiDir(), owner);
-      tls = AgentTls.clientContext(pki.clientCertificateFile(), pki.clientKeyFile(), pki.caCertificateFile());
+      // The own CA and the CAs of agents other developers set up; re-read when 'certs agent' adds one.
+      tls = AgentTls.clientContext(pki.clientCertificateFile(), pki.clientKeyFile(), pki.agentTrustFile());
     } catch (IOException | RuntimeException e) {
       throw new DevproxyException(ErrorCategory.CONFIG, "cannot load the devproxy certificates under "
           + home.pkiDir() + ": " + e.getMessage() + "; move that directory away to create new ones", e);
