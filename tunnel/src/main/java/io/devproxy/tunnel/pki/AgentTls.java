@@ -212,25 +212,30 @@ public final class AgentTls implements AutoCloseable {
   /**
    * The daemon's side of the tunnel's mutual TLS, for {@code NettyChannelBuilder.sslContext}: presents
    * {@code clientCert} and accepts an agent whose server certificate chains to a CA in
-   * {@code trustedCa}. Dial with {@code overrideAuthority(AGENT_AUTHORITY)}. Reads the files once.
+   * {@code trustedCa}. Dial with {@code overrideAuthority(AGENT_AUTHORITY)}.
+   *
+   * <p>Reads the client certificate and key once. Reads {@code trustedCa} again at each handshake and
+   * uses its CAs from then on when the content changed, so a running daemon accepts the agents of a CA
+   * {@link UserPki#trustAgentCa} added; content that is unreadable or holds no certificate keeps the CAs
+   * read before and logs one warning.
    *
    * @param clientCert the client certificate, optionally followed by its chain
    * @param clientKey its private key
-   * @param trustedCa one or more CA certificates, usually the user's own {@code ca.crt}
+   * @param trustedCa one or more CA certificates, usually {@link UserPki#agentTrustFile()}
    * @throws PkiFileException if a file is missing or bad, or the key is not the certificate's
    */
   public static SslContext clientContext(Path clientCert, Path clientKey, Path trustedCa)
       throws IOException {
     List<X509Certificate> chain = Pem.readCertificates(requireNonNull(clientCert, "clientCert"));
     PrivateKey key = Pem.readPrivateKey(requireNonNull(clientKey, "clientKey"));
-    List<X509Certificate> cas = Pem.readCertificates(requireNonNull(trustedCa, "trustedCa"));
+    CaFileTrustManager trust = new CaFileTrustManager(requireNonNull(trustedCa, "trustedCa"));
     if (!Keys.matches(key, chain.get(0).getPublicKey())) {
       throw new PkiFileException(clientKey, "is not the key of " + clientCert
           + "; delete both and restart the daemon to issue a new client certificate");
     }
     return GrpcSslContexts.forClient()
         .keyManager(key, chain)
-        .trustManager(cas)
+        .trustManager(trust)
         .build();
   }
 

@@ -229,7 +229,12 @@ public final class CertificateAuthority {
     return new IssuedCertificate(sign(builder, privateKey), keyPair.getPrivate(), certificate);
   }
 
-  private static GeneralNames subjectAltNames(List<String> dnsNames, List<String> ipAddresses) {
+  /**
+   * The subject alternative names for {@code dnsNames} and {@code ipAddresses}.
+   *
+   * @throws IllegalArgumentException as {@link #issueServer} does
+   */
+  static GeneralNames subjectAltNames(List<String> dnsNames, List<String> ipAddresses) {
     requireNonNull(dnsNames, "dnsNames");
     requireNonNull(ipAddresses, "ipAddresses");
     List<GeneralName> names = new ArrayList<>();

@@ -41,7 +41,8 @@ final class TlsMaterial {
     return new TlsMaterial(alias, key, chain, clientCas, trustManager(clientCas));
   }
 
-  private static X509ExtendedTrustManager trustManager(List<X509Certificate> cas)
+  /** The JDK's PKIX trust manager with {@code cas} as its trust anchors. */
+  static X509ExtendedTrustManager trustManager(List<X509Certificate> cas)
       throws GeneralSecurityException {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     try {

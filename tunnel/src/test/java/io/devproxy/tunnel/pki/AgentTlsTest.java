@@ -172,19 +172,55 @@ class AgentTlsTest {
     assertThat(heartbeat(bobContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
     assertThat(agentTls.trustedClientSubjects()).containsExactly(
         "CN=devproxy CA alice@laptop,O=devproxy", "CN=devproxy CA bob@desktop,O=devproxy");
-    // The agent now presents Bob's server certificate; Alice's certificate is still accepted.
-    SslContext aliceTrustingBoth = AgentTls.clientContext(alice.clientCertificateFile(),
-        alice.clientKeyFile(), tlsDir.resolve(AgentTls.CLIENTS_CA_FILE));
-    assertThat(heartbeat(aliceTrustingBoth).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    // The agent still presents the server certificate Alice's CA issued: her daemon still verifies it.
+    assertThat(agentTls.serverCertificate().getIssuerX500Principal())
+        .isEqualTo(alice.ca().certificate().getSubjectX500Principal());
+    SslContext aliceContext = alice.clientContext();
+    assertThat(heartbeat(aliceContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
 
     Pem.writeCertificates(tlsDir.resolve(AgentTls.CLIENTS_CA_FILE), List.of(alice.ca().certificate()));
     assertThat(agentTls.reloadIfChanged()).isTrue();
 
     assertUnavailable(() -> heartbeat(bobContext));
     assertUnavailable(() -> heartbeat(bob.clientContext()));
-    assertThat(heartbeat(aliceTrustingBoth).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    assertThat(heartbeat(aliceContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
     assertThat(callers).containsExactly("CN=bob@desktop,O=devproxy", "CN=bob@desktop,O=devproxy",
         "CN=alice@laptop,O=devproxy", "CN=alice@laptop,O=devproxy");
+  }
+
+  @Test
+  void firstDeveloperStillReachesTheAgentAfterASecondWroteItsTlsDirectory() throws Exception {
+    SslContext aliceContext = alice.clientContext();
+    UserPki bob = UserPki.loadOrCreate(dir.resolve("bob"), "bob@desktop");
+
+    bob.writeAgentTlsDir(tlsDir, List.of(), List.of());
+    assertThat(agentTls.reloadIfChanged()).isTrue();
+
+    assertThat(heartbeat(aliceContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    assertThat(heartbeat(alice.clientContext()).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    assertThat(heartbeat(bob.clientContext()).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    assertThat(callers).containsExactly("CN=alice@laptop,O=devproxy", "CN=alice@laptop,O=devproxy",
+        "CN=bob@desktop,O=devproxy");
+  }
+
+  @Test
+  void daemonContextTrustsAgentCasAddedAfterItWasBuiltAndKeepsThemOverDamage() throws Exception {
+    UserPki bob = UserPki.loadOrCreate(dir.resolve("bob"), "bob@desktop");
+    Pem.writeCertificates(tlsDir.resolve(AgentTls.CLIENTS_CA_FILE),
+        List.of(alice.ca().certificate(), bob.ca().certificate()));
+    assertThat(agentTls.reloadIfChanged()).isTrue();
+    SslContext bobContext = bob.clientContext();
+    assertUnavailable(() -> heartbeat(bobContext));
+
+    assertThat(bob.trustAgentCa(alice.ca().certificate())).isTrue();
+
+    assertThat(heartbeat(bobContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    Files.writeString(bob.agentTrustFile(), "garbage\n");
+    assertThat(heartbeat(bobContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    Files.delete(bob.agentTrustFile());
+    assertThat(heartbeat(bobContext).getHeartbeat().getUnixMillis()).isEqualTo(42);
+    Pem.writeCertificates(bob.agentTrustFile(), List.of(bob.ca().certificate()));
+    assertUnavailable(() -> heartbeat(bobContext));
   }
 
   @Test
