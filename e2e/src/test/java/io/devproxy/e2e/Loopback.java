@@ -74,6 +74,16 @@ final class Loopback implements AutoCloseable {
     return agent;
   }
 
+  /** Stops the agent and starts a new one on the same ports (a pod restart that keeps its address). */
+  TrafficAgent restartAgent() throws Exception {
+    AgentConfig previous = agent.config();
+    AgentConfig same = new AgentConfig(agent.listenAddress(), agent.tunnelAddress(), agent.adminAddress(),
+        previous.tlsDir(), previous.app(), previous.appProtocol(), previous.sessionGrace(), previous.streamWait());
+    agent.close();
+    agent = new TrafficAgent(same).start();
+    return agent;
+  }
+
   TunnelIntercepts startDaemon() throws Exception {
     intercepts = TunnelIntercepts.create(home, daemonLoops);
     return intercepts;

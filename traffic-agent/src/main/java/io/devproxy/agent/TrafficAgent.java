@@ -118,6 +118,10 @@ public final class TrafficAgent implements AutoCloseable {
     return admin.address();
   }
 
+  public AgentConfig config() {
+    return config;
+  }
+
   public AgentMetrics metrics() {
     return metrics;
   }

@@ -84,6 +84,7 @@ public final class ExchangeBridge implements ChannelEvents {
   private boolean requestPending;
   private boolean headRequest;
   private boolean skipInformationalLast;
+  private boolean sentReset;
   private boolean done;
 
   /**
@@ -311,8 +312,12 @@ public final class ExchangeBridge implements ChannelEvents {
       } else {
         call.onError(Status.CANCELLED.withDescription("devproxy: exchange reset").asRuntimeException());
       }
-    } else if (!clean && call instanceof ClientCallStreamObserver<ExchangeFrame> client && !sentEnd) {
-      client.cancel("devproxy: local exchange aborted", null);
+    } else if (!clean && !sentEnd) {
+      if (sentReset) {
+        call.onCompleted(); // after the Reset frame, so the agent resets its caller with the same code
+      } else if (call instanceof ClientCallStreamObserver<ExchangeFrame> client) {
+        client.cancel("devproxy: local exchange aborted", null);
+      }
     }
     listener.onDone(this, clean);
   }
@@ -331,6 +336,7 @@ public final class ExchangeBridge implements ChannelEvents {
       }
       if (!sentEnd) {
         send(HttpFrames.reset(http2ErrorCode, "devproxy: peer reset the exchange"));
+        sentReset = true;
       }
       finish(false);
     });
