@@ -6,7 +6,6 @@ import io.devproxy.tunnel.pki.AgentTls;
 import io.devproxy.tunnel.pki.AgentTlsDirResult;
 import io.devproxy.tunnel.pki.UserPki;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,12 +94,6 @@ final class CertsAgentCommand implements Callable<Integer> {
    * {@code TunnelIntercepts.ownerName()}: {@link UserPki} issues the client certificate again for another owner.
    */
   static String owner() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "localhost";
-    }
-    return System.getProperty("user.name") + "@" + host;
+    return UserPki.defaultOwner();
   }
 }

@@ -1,7 +1,6 @@
 package io.devproxy.cli.demo;
 
-import java.io.IOException;
-import java.net.InetAddress;
+import io.devproxy.tunnel.pki.UserPki;
 
 /** Who the demo runs as: the certificate owner the daemon expects, and the session key requests carry. */
 final class DemoIdentity {
@@ -19,13 +18,7 @@ final class DemoIdentity {
    * again for another owner, and the daemon would then present a certificate the demo agent's files never saw.
    */
   static String owner() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "localhost";
-    }
-    return System.getProperty("user.name") + "@" + host;
+    return UserPki.defaultOwner();
   }
 
   /** The session key for this user: {@link #sessionKey(String)} of {@code user.name}. */

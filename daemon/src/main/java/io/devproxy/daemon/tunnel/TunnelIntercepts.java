@@ -92,13 +92,7 @@ public final class TunnelIntercepts implements Intercepts {
 
   /** {@code user@host}: who this daemon intercepts as, in the agent's messages and metrics. */
   public static String ownerName() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      host = "localhost";
-    }
-    return System.getProperty("user.name") + "@" + host;
+    return UserPki.defaultOwner();
   }
 
   private Path stateFile() {

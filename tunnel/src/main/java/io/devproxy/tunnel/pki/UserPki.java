@@ -80,6 +80,21 @@ public final class UserPki {
   }
 
   /**
+   * {@code user@host}: who this machine's user is, as agents and {@code devproxy status} show them, and the
+   * common name of their client certificate. The CLI and the daemon must agree on it, since a different owner
+   * makes {@link #loadOrCreate} issue the client certificate again.
+   */
+  public static String defaultOwner() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return System.getProperty("user.name") + "@" + host;
+  }
+
+  /**
    * Loads the identity in {@code pkiDir}, creating what is missing: the directory (0700), the CA, the
    * client certificate and {@value #AGENT_TRUST_FILE}. The client certificate is issued again when it is
    * missing, unreadable, not issued by the CA, for another owner, expired, or within 30 days of expiry.
