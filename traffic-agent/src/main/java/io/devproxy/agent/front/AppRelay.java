@@ -36,6 +36,9 @@ final class AppRelay {
   private boolean appReadPending;
   private boolean headRequest;
   private boolean finished;
+  private boolean grpc;
+  /** A 1xx response was dropped; its empty LastHttpContent comes next and is dropped too. */
+  private boolean skipInformationalLast;
 
   AppRelay(Channel front, boolean frontHttp2, Protocol callerProtocol, UpstreamExchange app, FrontExchange.Done done) {
     this.front = front;
@@ -92,8 +95,6 @@ final class AppRelay {
       abort(http2ErrorCode, false);
     }
   };
-
-  private boolean grpc;
 
   private String appName() {
     return app.channel().remoteAddress() == null ? "?" : app.channel().remoteAddress().toString();
@@ -204,8 +205,6 @@ final class AppRelay {
       appReadPending = true;
     }
   }
-
-  private boolean skipInformationalLast;
 
   private ChannelFutureListener failureAborts(boolean frontWrite) {
     return future -> {

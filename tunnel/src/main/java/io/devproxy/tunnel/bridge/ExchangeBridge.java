@@ -86,6 +86,7 @@ public final class ExchangeBridge implements ChannelEvents {
   private boolean skipInformationalLast;
   private boolean sentReset;
   private boolean done;
+  private volatile boolean grpcCall;
 
   /**
    * @param channel carries HttpObjects; its AUTO_READ must be off; the caller keeps owning it
@@ -357,7 +358,7 @@ public final class ExchangeBridge implements ChannelEvents {
       logger.log(Level.FINE, "exchange stream failed: " + status);
       if (side == Side.AGENT && !wroteHead) {
         // Nothing reached the caller yet: answer in its terms instead of a bare reset.
-        for (ExchangeFrame frame : ErrorResponses.frames(isGrpcCall(), HttpResponseStatus.BAD_GATEWAY,
+        for (ExchangeFrame frame : ErrorResponses.frames(grpcCall, HttpResponseStatus.BAD_GATEWAY,
             Status.Code.UNAVAILABLE, "devproxy: the tunnel to the developer's machine broke (" + status.getCode() + ")")) {
           writeFrame(frame);
         }
@@ -384,15 +385,9 @@ public final class ExchangeBridge implements ChannelEvents {
     });
   }
 
-  private boolean grpcCall;
-
-  /** Marks the exchange as gRPC, so failures are answered with a gRPC status. */
+  /** Marks the exchange as gRPC, so failures are answered with a gRPC status. Before {@link #start()}. */
   public void grpc(boolean grpc) {
     this.grpcCall = grpc;
-  }
-
-  private boolean isGrpcCall() {
-    return grpcCall;
   }
 
   private void resetChannel(long http2ErrorCode) {
