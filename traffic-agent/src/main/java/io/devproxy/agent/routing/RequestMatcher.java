@@ -7,6 +7,7 @@ import io.devproxy.proto.tunnel.Matcher;
 import io.devproxy.proto.tunnel.PathMatch;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -29,6 +30,8 @@ public final class RequestMatcher {
   private final boolean headerBased;
   private final String description;
   private final Matcher source;
+  /** {@code source} with header names lower-cased and header conditions sorted, for {@link #overlaps}. */
+  private final Matcher canonical;
 
   /** What a matcher sees of a request. */
   public record Request(String method, String authority, String path, HttpHeaders headers) {}
@@ -38,6 +41,20 @@ public final class RequestMatcher {
     this.conditions = conditions;
     this.headerBased = headerBased;
     this.description = description;
+    this.canonical = canonical(source);
+  }
+
+  /** Header names are case-insensitive and header conditions unordered: equal meaning, equal canonical form. */
+  private static Matcher canonical(Matcher matcher) {
+    List<HeaderMatch> headers = matcher.getHeadersList().stream()
+        .map(h -> h.toBuilder().setName(h.getName().toLowerCase(Locale.ROOT)).build())
+        .distinct()
+        .sorted(Comparator.comparing(HeaderMatch::getName)
+            .thenComparing(HeaderMatch::getValueCase)
+            .thenComparing(HeaderMatch::getExact)
+            .thenComparing(HeaderMatch::getRegex))
+        .toList();
+    return matcher.toBuilder().clearHeaders().addAllHeaders(headers).build();
   }
 
   /** Compiles {@code matcher}; throws IllegalArgumentException naming the bad part. */
@@ -148,11 +165,12 @@ public final class RequestMatcher {
   }
 
   /**
-   * Whether two sessions could claim the same request: their matchers are equal, or neither names a header
+   * Whether two sessions could claim the same request: their matchers are equal (header names compared
+   * case-insensitively, header conditions in any order), or neither names a header
    * (two path-only matchers overlap unless their exact/prefix paths provably differ).
    */
   public boolean overlaps(RequestMatcher other) {
-    if (source.equals(other.source)) {
+    if (canonical.equals(other.canonical)) {
       return true;
     }
     if (headerBased || other.headerBased) {

@@ -68,6 +68,9 @@ public final class ExchangeBridge implements ChannelEvents {
     DAEMON
   }
 
+  /** At most this many frames are requested ahead of the channel (see {@link #requestFrames()}). */
+  static final int REQUEST_WINDOW = 16;
+
   private final Channel channel;
   private final boolean http2;
   private final Side side;
@@ -82,6 +85,8 @@ public final class ExchangeBridge implements ChannelEvents {
   private boolean wroteEnd;
   private boolean wroteHead;
   private boolean requestPending;
+  /** Frames asked of the stream and not yet received. */
+  private int requested;
   private boolean headRequest;
   private boolean skipInformationalLast;
   private boolean sentReset;
@@ -117,7 +122,7 @@ public final class ExchangeBridge implements ChannelEvents {
         return;
       }
       started = true;
-      call.request(1);
+      requestFrames();
       readChannelIfReady();
     });
   }
@@ -218,6 +223,7 @@ public final class ExchangeBridge implements ChannelEvents {
   }
 
   private void writeFrame(ExchangeFrame frame) {
+    requested = Math.max(0, requested - 1);
     if (done || wroteEnd) {
       return;
     }
@@ -254,7 +260,7 @@ public final class ExchangeBridge implements ChannelEvents {
         logger.fine(() -> "ignoring unexpected frame " + frame.getKindCase());
       }
     }
-    requestNextFrame();
+    requestFrames();
   }
 
   private void write(HttpObject msg) {
@@ -266,11 +272,23 @@ public final class ExchangeBridge implements ChannelEvents {
     });
   }
 
-  private void requestNextFrame() {
-    if (channel.isWritable()) {
-      call.request(1);
-    } else {
+  /**
+   * Keeps up to {@link #REQUEST_WINDOW} frames requested while the channel is writable, asking in batches of
+   * at least half the window: one frame at a time would make every frame wait for a hop between the gRPC
+   * transport's thread and the channel's. The channel's own high-water mark still bounds what it holds.
+   */
+  private void requestFrames() {
+    if (done) {
+      return;
+    }
+    if (!channel.isWritable()) {
       requestPending = true;
+      return;
+    }
+    int wanted = REQUEST_WINDOW - requested;
+    if (wanted >= REQUEST_WINDOW / 2) {
+      requested += wanted;
+      call.request(wanted);
     }
   }
 
@@ -285,7 +303,7 @@ public final class ExchangeBridge implements ChannelEvents {
     runOnLoop(() -> {
       if (requestPending && !done && channel.isWritable()) {
         requestPending = false;
-        call.request(1);
+        requestFrames();
       }
     });
   }
