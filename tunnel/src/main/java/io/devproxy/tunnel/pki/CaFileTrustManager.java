@@ -3,17 +3,14 @@ package io.devproxy.tunnel.pki;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -22,7 +19,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * added. Content that cannot be read or holds no certificate keeps the CAs read before, with one warning
  * per content. Client side only. Thread-safe.
  */
-final class CaFileTrustManager extends X509ExtendedTrustManager {
+final class CaFileTrustManager extends OneSidedTrustManager {
 
   private static final Logger logger = Logger.getLogger(CaFileTrustManager.class.getName());
 
@@ -35,6 +32,7 @@ final class CaFileTrustManager extends X509ExtendedTrustManager {
 
   /** @throws PkiFileException if {@code file} is missing, holds no certificate or unusable ones */
   CaFileTrustManager(Path file) throws IOException {
+    super(false);
     this.file = file;
     try {
       this.lastSeen = Files.readAllBytes(file);
@@ -49,7 +47,8 @@ final class CaFileTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  private synchronized X509ExtendedTrustManager current() {
+  @Override
+  synchronized X509ExtendedTrustManager current() {
     byte[] content;
     String readError = null;
     try {
@@ -75,46 +74,6 @@ final class CaFileTrustManager extends X509ExtendedTrustManager {
       logger.log(Level.WARNING, "Keeping the agent CAs read before: {0}", e.getMessage());
     }
     return trust;
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    current().checkServerTrusted(chain, authType, engine);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    current().checkServerTrusted(chain, authType, socket);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    current().checkServerTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    throw clientSideOnly();
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-      throws CertificateException {
-    throw clientSideOnly();
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    throw clientSideOnly();
-  }
-
-  private static CertificateException clientSideOnly() {
-    return new CertificateException("the daemon's trust manager verifies agents only");
   }
 
   @Override
