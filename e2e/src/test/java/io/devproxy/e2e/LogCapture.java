@@ -31,6 +31,15 @@ final class LogCapture extends Handler implements AutoCloseable {
     return found;
   }
 
+  /** The formatted messages logged so far at {@code level} or above whose text contains {@code fragment}. */
+  List<String> messages(Level level, String fragment) {
+    return records.stream()
+        .filter(r -> r.getLevel().intValue() >= level.intValue())
+        .map(r -> new java.util.logging.SimpleFormatter().formatMessage(r))
+        .filter(message -> message.contains(fragment))
+        .toList();
+  }
+
   @Override
   public void publish(LogRecord record) {
     records.add(record);

@@ -140,6 +140,25 @@ class TlsRefusalTest {
     assertThat(who("alice")).isEqualTo("alice-local\n");
   }
 
+  @Test
+  void agentLogsARefusedDeveloperOnceByName() throws Exception {
+    startAlice("refused-log");
+    // Bob trusts the agent, but the agent does not know Bob's CA: the agent refuses him, and says so once.
+    UserPki.loadOrCreate(bobHome.pkiDir(), TunnelIntercepts.ownerName())
+        .trustAgentCa(UserPki.loadOrCreate(alice.home.pkiDir(), TunnelIntercepts.ownerName()).ca().certificate());
+    bob = TunnelIntercepts.create(bobHome, alice.daemonLoops);
+    try (LogCapture log = new LogCapture()) {
+      log.start();
+      for (int attempt = 0; attempt < 3; attempt++) {
+        catchThrowableOfType(DevproxyException.class, () -> bob.intercept(interceptAs("bob", agentAddress(), bobLocal)));
+      }
+      assertThat(log.messages(java.util.logging.Level.WARNING, "refused a daemon"))
+          .singleElement().asString()
+          .contains("issued by CN=devproxy CA")
+          .contains("clients-ca.crt");
+    }
+  }
+
   /** STYLE.md, "Errors": the sentence the user reads says what went wrong and what to do. */
   @Test
   void refusalByAnotherCaSaysItIsACertificateProblem() throws Exception {
