@@ -76,8 +76,8 @@ final class FrontExchange implements ChannelEvents {
   /** Routes {@code request} (ownership taken) and starts the exchange. */
   void start(HttpRequest request) {
     String authority = request.headers().get(HttpHeaderNames.HOST, "");
-    RequestMatcher.Request view = new RequestMatcher.Request(request.method().name(), authority, request.uri(),
-        request.headers());
+    RequestMatcher.Request view = new RequestMatcher.Request(request.method().name(), authority,
+        originForm(request.uri()), request.headers());
     boolean grpc = HttpFrames.isGrpc(request.headers());
     Session session = context.sessions().route(view);
     if (session != null) {
@@ -86,6 +86,23 @@ final class FrontExchange implements ChannelEvents {
     } else {
       toApp(request, grpc, Route.APP);
     }
+  }
+
+  /**
+   * The path and query of a request target: an absolute-form target ({@code GET http://host/p}, RFC 9112
+   * section 3.2.2, sent by clients that think they talk to a proxy) is matched by its path like any other.
+   */
+  static String originForm(String target) {
+    int scheme = target.indexOf("://");
+    if (scheme <= 0 || target.startsWith("/")) {
+      return target;
+    }
+    int path = target.indexOf('/', scheme + 3);
+    int query = target.indexOf('?', scheme + 3);
+    if (path < 0 || (query >= 0 && query < path)) {
+      return query < 0 ? "/" : "/" + target.substring(query);
+    }
+    return target.substring(path);
   }
 
   // ---- tunnel ----

@@ -65,7 +65,7 @@ public final class RequestMatcher {
     boolean headerBased = false;
     if (!matcher.getSessionKey().isEmpty()) {
       String key = matcher.getSessionKey();
-      conditions.add(request -> key.equals(request.headers().get(SESSION_HEADER))
+      conditions.add(request -> request.headers().getAll(SESSION_HEADER).contains(key)
           || key.equals(Baggage.find(request.headers().getAll("baggage"), BAGGAGE_MEMBER)));
       parts.add(SESSION_HEADER + ": " + key + " or baggage " + BAGGAGE_MEMBER + "=" + key);
       headerBased = true;

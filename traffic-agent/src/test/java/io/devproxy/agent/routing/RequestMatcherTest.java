@@ -74,6 +74,12 @@ class RequestMatcherTest {
   }
 
   @Test
+  void sessionKeyMatchesAnyOfSeveralSessionHeaderValues() {
+    RequestMatcher matcher = compile(key("alice"));
+    assertThat(matcher.matches(request("/", "x-devproxy-session", "bob", "x-devproxy-session", "alice"))).isTrue();
+  }
+
+  @Test
   void sessionHeaderNameIsCaseInsensitive() {
     RequestMatcher matcher = compile(key("alice"));
     assertThat(matcher.matches(request("/", "X-DevProxy-Session", "alice"))).isTrue();
