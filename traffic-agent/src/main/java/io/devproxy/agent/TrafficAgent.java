@@ -37,6 +37,8 @@ public final class TrafficAgent implements AutoCloseable {
   /** The agent's version, from the jar manifest (development builds: "dev"). */
   public static final String VERSION = versionOf(TrafficAgent.class);
 
+  static final Duration HEARTBEAT_SILENCE = Duration.ofSeconds(8);
+
   private final AgentConfig config;
   private final AgentMetrics metrics = new AgentMetrics();
   private EventLoopGroup boss;
@@ -71,6 +73,8 @@ public final class TrafficAgent implements AutoCloseable {
     sessions = new SessionRegistry(config.sessionGrace(), scheduler);
     clients = new ClientDirectory();
     sessions.onDrop(clients::sessionDropped);
+    // Daemons heartbeat every 2 s: a session silent for 8 s has lost its daemon even if TCP has not noticed.
+    scheduler.scheduleAtFixedRate(() -> sessions.expireSilent(HEARTBEAT_SILENCE), 1, 1, TimeUnit.SECONDS);
 
     tunnelServer = NettyServerBuilder.forAddress(config.tunnelListen())
         .channelType(NioServerSocketChannel.class)

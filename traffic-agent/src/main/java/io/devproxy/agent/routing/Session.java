@@ -57,6 +57,11 @@ public final class Session {
     lastHeartbeatNanos = System.nanoTime();
   }
 
+  /** How long since the daemon last said something on the session's control stream. */
+  long silenceNanos(long nowNanos) {
+    return nowNanos - lastHeartbeatNanos;
+  }
+
   public void countRequest() {
     requests.increment();
   }

@@ -121,6 +121,36 @@ public final class SessionRegistry {
     notifyDropped(session);
   }
 
+  /**
+   * Ends the control streams of connected sessions whose daemon sent nothing for {@code maxSilence} (a laptop
+   * that closed its lid keeps its TCP connection half-open for minutes): their grace period starts now, and a
+   * daemon that is merely slow reconnects and resumes within it. Called periodically.
+   */
+  public void expireSilent(Duration maxSilence) {
+    long now = System.nanoTime();
+    List<Session> silent = new ArrayList<>();
+    synchronized (this) {
+      for (Session session : sessions.values()) {
+        synchronized (session) {
+          if (session.control != null && session.silenceNanos(now) > maxSilence.toNanos()) {
+            silent.add(session);
+          }
+        }
+      }
+    }
+    for (Session session : silent) {
+      Object control;
+      synchronized (session) {
+        control = session.control;
+      }
+      logger.info(() -> session + " sent no heartbeat for " + maxSilence.toSeconds() + " s; ending its control stream");
+      disconnected(session.id(), control);
+      if (control instanceof ControlChannel channel) {
+        channel.abort("devproxy: no heartbeat for " + maxSilence.toSeconds() + " s");
+      }
+    }
+  }
+
   /** The daemon left: drop at once. */
   public void unregister(String sessionId) {
     Session session;

@@ -1,5 +1,6 @@
 package io.devproxy.agent.tunnel;
 
+import io.devproxy.agent.routing.ControlChannel;
 import io.devproxy.agent.routing.Session;
 import io.devproxy.agent.routing.SessionRegistry;
 import io.devproxy.proto.tunnel.AgentMessage;
@@ -43,7 +44,7 @@ public final class TunnelService extends TunnelGrpc.TunnelImplBase {
   }
 
   /** One control stream: the sessions it registered live while it does (plus grace). */
-  private final class ControlStream implements StreamObserver<ControlMessage> {
+  private final class ControlStream implements StreamObserver<ControlMessage>, ControlChannel {
     private final ServerCallStreamObserver<AgentMessage> out;
     private final Set<String> sessionIds = new HashSet<>();
     private boolean closed;
@@ -107,6 +108,18 @@ public final class TunnelService extends TunnelGrpc.TunnelImplBase {
         }
         default -> logger.fine(() -> "ignoring control message " + message.getKindCase());
       }
+    }
+
+    @Override
+    public void abort(String reason) {
+      synchronized (this) {
+        try {
+          out.onError(io.grpc.Status.UNAVAILABLE.withDescription(reason).asRuntimeException());
+        } catch (RuntimeException e) {
+          logger.log(Level.FINE, "control stream already closed", e);
+        }
+      }
+      ended();
     }
 
     @Override
