@@ -11,6 +11,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import java.net.ConnectException;
 import java.util.List;
@@ -71,8 +72,8 @@ final class LocalExchange implements ClientResponseObserver<ExchangeFrame, Excha
       }
       used = true;
     }
-    connection.streamUsed();
     if (!frame.hasHead()) {
+      connection.streamUsed();
       call.cancel("devproxy: expected a request head", null);
       return;
     }
@@ -81,13 +82,15 @@ final class LocalExchange implements ClientResponseObserver<ExchangeFrame, Excha
     boolean grpc = head.getHeadersList().stream()
         .anyMatch(h -> h.getName().equals("content-type") && h.getValue().startsWith("application/grpc"));
     if (target == null) {
+      connection.streamUsed();
       respondAndClose(ErrorResponses.frames(grpc, HttpResponseStatus.SERVICE_UNAVAILABLE, Status.Code.UNAVAILABLE,
           "devproxy: this daemon has no intercept for session " + head.getSessionId()));
       return;
     }
     target.onRequest().run();
-    EventLoop loop = group.next();
-    Future<UpstreamExchange> open = target.upstream().open(loop, head.getProtocol());
+    Future<UpstreamExchange> open = target.upstream().open(currentLoopOrNext(), head.getProtocol());
+    // The replacement idle stream is opened after the local connection was asked for: off the critical path.
+    connection.streamUsed();
     open.addListener(f -> {
       if (!open.isSuccess()) {
         String reason = open.cause() instanceof ConnectException
@@ -115,6 +118,19 @@ final class LocalExchange implements ClientResponseObserver<ExchangeFrame, Excha
       created.onFrame(frame);
       created.start();
     });
+  }
+
+  /**
+   * The event loop running this callback when it is one of the daemon's (gRPC delivers on its transport's
+   * loop): the local exchange then runs on the same thread as its tunnel stream, without a hop per frame.
+   */
+  private EventLoop currentLoopOrNext() {
+    for (EventExecutor executor : group) {
+      if (executor.inEventLoop()) {
+        return (EventLoop) executor;
+      }
+    }
+    return group.next();
   }
 
   private void respondAndClose(List<ExchangeFrame> frames) {
