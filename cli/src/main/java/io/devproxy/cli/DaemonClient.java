@@ -4,6 +4,8 @@ import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveRequest;
+import io.devproxy.proto.daemon.ListReply;
+import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.StatusRequest;
@@ -34,6 +36,8 @@ public final class DaemonClient implements AutoCloseable {
   /** Starting an intercept may roll out a Deployment and open a port-forward. */
   static final Duration INTERCEPT_TIMEOUT = Duration.ofMinutes(3);
   static final Duration LEAVE_TIMEOUT = Duration.ofMinutes(2);
+  /** Listing reads Services and workloads from the cluster. */
+  static final Duration LIST_TIMEOUT = Duration.ofMinutes(1);
 
   private final Path socket;
   private final Path logFile;
@@ -80,6 +84,14 @@ public final class DaemonClient implements AutoCloseable {
   public StatusReply status() throws DevproxyException, DaemonUnreachableException {
     try {
       return stub(STATUS_TIMEOUT).status(StatusRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public ListReply list(ListRequest request) throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(LIST_TIMEOUT).list(request);
     } catch (StatusRuntimeException e) {
       throw translate(e);
     }

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
       QuitCommand.class,
       CertsCommand.class,
       AutoComplete.GenerateCompletion.class,
-      io.devproxy.cli.demo.DemoCommand.class
+      io.devproxy.cli.demo.DemoCommand.class,
+      ListCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -3,6 +3,9 @@ package io.devproxy.cli;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.ListReply;
+import io.devproxy.proto.daemon.PortInfo;
+import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.proto.daemon.StatusReply;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.Map;
 public final class Renderer {
 
   private static final String[] INTERCEPT_COLUMNS = {"NAME", "KEY", "AGENT", "LOCAL", "STATE", "REQUESTS", "RTT"};
+  private static final String[] SERVICE_COLUMNS = {"NAME", "WORKLOAD", "PORTS", "INTERCEPTED BY"};
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -105,6 +109,101 @@ public final class Renderer {
       }
     }
     out.flush();
+  }
+
+  /**
+   * {@code devproxy list}: one row per Service; the Services that cannot be intercepted are marked with
+   * {@code *} in WORKLOAD and their reasons follow the table, one a line.
+   */
+  public void services(ListReply list) {
+    if (format == OutputFormat.JSON) {
+      List<Object> services = new ArrayList<>();
+      for (ServiceInfo svc : list.getServicesList()) {
+        services.add(serviceJson(svc));
+      }
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("namespace", list.getNamespace());
+      root.put("services", services);
+      println(Json.write(root));
+      return;
+    }
+    if (list.getServicesCount() == 0) {
+      println("no Services in namespace " + list.getNamespace());
+      return;
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(SERVICE_COLUMNS);
+    for (ServiceInfo svc : list.getServicesList()) {
+      String workload = svc.getWorkloadKind().isEmpty()
+          ? (svc.getWorkloadName().isEmpty() ? "-" : svc.getWorkloadName())
+          : svc.getWorkloadKind() + "/" + svc.getWorkloadName();
+      if (!svc.getNotInterceptableReason().isEmpty()) {
+        workload = workload + " *";
+      }
+      List<String> ports = new ArrayList<>();
+      svc.getPortsList().forEach(p -> ports.add(port(p)));
+      rows.add(new String[] {
+        svc.getName(),
+        workload,
+        ports.isEmpty() ? "-" : String.join(", ", ports),
+        svc.getInterceptedByCount() == 0 ? "-" : String.join(", ", svc.getInterceptedByList())
+      });
+    }
+    printColumns(rows, "");
+    boolean first = true;
+    for (ServiceInfo svc : list.getServicesList()) {
+      if (!svc.getNotInterceptableReason().isEmpty()) {
+        if (first) {
+          println("");
+          first = false;
+        }
+        println("* " + svc.getName() + ": not interceptable: " + svc.getNotInterceptableReason());
+      }
+    }
+    out.flush();
+  }
+
+  /**
+   * A port as {@code list} shows it: {@code 8080→app:http(8080)} (Service port → container:name(port)); only
+   * the known parts, e.g. {@code 5432} when no container serves it, {@code app:grpc(50051)} without a
+   * Service port.
+   */
+  static String port(PortInfo p) {
+    String target;
+    if (p.getContainerPortName().isEmpty()) {
+      target = p.getContainerPort() > 0 ? Integer.toString(p.getContainerPort()) : "";
+    } else {
+      target = p.getContainerPortName() + (p.getContainerPort() > 0 ? "(" + p.getContainerPort() + ")" : "");
+    }
+    if (!p.getContainer().isEmpty()) {
+      target = p.getContainer() + ":" + target;
+    }
+    if (p.getServicePort() <= 0) {
+      return target.isEmpty() ? "-" : target;
+    }
+    return target.isEmpty() ? Integer.toString(p.getServicePort()) : p.getServicePort() + "\u2192" + target;
+  }
+
+  private static Map<String, Object> serviceJson(ServiceInfo svc) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", svc.getName());
+    json.put("workloadKind", svc.getWorkloadKind());
+    json.put("workloadName", svc.getWorkloadName());
+    List<Object> ports = new ArrayList<>();
+    for (PortInfo p : svc.getPortsList()) {
+      Map<String, Object> port = new LinkedHashMap<>();
+      port.put("servicePort", p.getServicePort());
+      port.put("servicePortName", p.getServicePortName());
+      port.put("container", p.getContainer());
+      port.put("containerPort", p.getContainerPort());
+      port.put("containerPortName", p.getContainerPortName());
+      ports.add(port);
+    }
+    json.put("ports", ports);
+    json.put("interceptable", svc.getNotInterceptableReason().isEmpty());
+    json.put("notInterceptableReason", svc.getNotInterceptableReason());
+    json.put("interceptedBy", new ArrayList<Object>(svc.getInterceptedByList()));
+    return json;
   }
 
   /** {@code devproxy status} when no daemon runs. */

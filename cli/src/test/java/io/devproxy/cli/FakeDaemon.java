@@ -6,6 +6,8 @@ import io.devproxy.proto.daemon.InterceptReply;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.LeaveRequest;
+import io.devproxy.proto.daemon.ListReply;
+import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
@@ -35,6 +37,8 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   final List<InterceptRequest> interceptRequests = new CopyOnWriteArrayList<>();
   final List<String> leaves = new CopyOnWriteArrayList<>();
   final AtomicInteger quits = new AtomicInteger();
+  final List<ListRequest> listRequests = new CopyOnWriteArrayList<>();
+  volatile ListReply listReply = ListReply.newBuilder().setNamespace("default").build();
   volatile StatusReply status = StatusReply.newBuilder().setVersion("9.9.9").setPid(321).setHome("/h").build();
   volatile InterceptInfo interceptReply;
   volatile DevproxyException nextError;
@@ -101,6 +105,16 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
       return;
     }
     observer.onNext(status);
+    observer.onCompleted();
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListReply> observer) {
+    listRequests.add(request);
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(listReply);
     observer.onCompleted();
   }
 

@@ -7,6 +7,8 @@ import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.InterceptReply;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
+import io.devproxy.proto.daemon.ListReply;
+import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
@@ -28,6 +30,7 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
   private final Intercepts intercepts;
   private final DaemonInfo info;
   private final Runnable onQuit;
+  private final ServiceLister services;
 
   /**
    * @param intercepts not owned: closed by whoever shuts the daemon down
@@ -35,9 +38,15 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
    *     daemon in the background
    */
   public DaemonService(Intercepts intercepts, DaemonInfo info, Runnable onQuit) {
+    this(intercepts, info, onQuit, new ServiceLister());
+  }
+
+  /** @param services answers {@code List}; tests pass one with a mock cluster's client */
+  public DaemonService(Intercepts intercepts, DaemonInfo info, Runnable onQuit, ServiceLister services) {
     this.intercepts = requireNonNull(intercepts, "intercepts");
     this.info = requireNonNull(info, "info");
     this.onQuit = requireNonNull(onQuit, "onQuit");
+    this.services = requireNonNull(services, "services");
   }
 
   @Override
@@ -75,6 +84,16 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
       responseObserver.onNext(reply);
       responseObserver.onCompleted();
     } catch (RuntimeException e) {
+      responseObserver.onError(ErrorStatus.toStatus(e));
+    }
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListReply> responseObserver) {
+    try {
+      responseObserver.onNext(services.list(request));
+      responseObserver.onCompleted();
+    } catch (DevproxyException | RuntimeException e) {
       responseObserver.onError(ErrorStatus.toStatus(e));
     }
   }
