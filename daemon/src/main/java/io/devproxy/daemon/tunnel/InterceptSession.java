@@ -170,7 +170,7 @@ final class InterceptSession implements AutoCloseable {
           }
           firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.USER,
               "the agent at " + connection.address() + " refused intercept '" + request.getName() + "': " + reason));
-          stream.cancel("rejected", null);
+          stream.cancel("the agent refused the session: " + reason, null); // status shows why
         }
         case HEARTBEAT -> {
           long sent = message.getHeartbeat().getUnixMillis();
