@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
       CertsCommand.class,
       AutoComplete.GenerateCompletion.class,
       io.devproxy.cli.demo.DemoCommand.class,
-      ListCommand.class
+      ListCommand.class,
+      RbacCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -249,6 +249,12 @@ public final class Renderer {
     println(line);
   }
 
+  /** A document printed as it is (e.g. YAML), whatever the output format; ends with a newline. */
+  public void text(String document) {
+    out.print(document.endsWith("\n") ? document : document + "\n");
+    out.flush();
+  }
+
   /** Progress of a long wait, on stderr. */
   public void progress(String line) {
     err.println(line);
