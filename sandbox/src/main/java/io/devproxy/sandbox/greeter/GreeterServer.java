@@ -3,8 +3,8 @@ package io.devproxy.sandbox.greeter;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.sandbox.CallLog;
-import io.devproxy.sandbox.Cancellation;
 import io.devproxy.sandbox.SandboxHeaders;
+import io.devproxy.sandbox.RecordsCalls;
 import io.devproxy.sandbox.SandboxServer;
 import io.devproxy.sandbox.Who;
 import io.grpc.Metadata;
@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * to notice a client's RST_STREAM at once (with a direct executor, a fast reader with a large window keeps the
  * event loop producing and the cancellation waits for seconds). Thread-safe.
  */
-public final class GreeterServer implements SandboxServer {
+public final class GreeterServer implements SandboxServer, RecordsCalls {
 
     /** {@code SayHello} with this name fails with {@code NOT_FOUND}. */
     public static final String NOT_FOUND_NAME = "not-found";
@@ -133,28 +132,9 @@ public final class GreeterServer implements SandboxServer {
         return who;
     }
 
-    /** Returns the number of calls started so far, of any method and outcome. */
-    public int calls() {
-        return callLog.calls();
-    }
-
-    /** Returns the number of calls cancelled so far. */
-    public int cancellations() {
-        return callLog.cancellations();
-    }
-
-    /** Returns the calls cancelled so far, oldest first, each with the time the server observed it. */
-    public List<Cancellation> cancelledCalls() {
-        return callLog.cancelledCalls();
-    }
-
-    /**
-     * Waits until any call has been cancelled.
-     *
-     * @return true once a call was cancelled (at once if one already was), false if {@code timeout} passed
-     */
-    public boolean awaitCancellation(Duration timeout) throws InterruptedException {
-        return callLog.awaitCancellation(timeout);
+    @Override
+    public CallLog callLog() {
+        return callLog;
     }
 
     /**

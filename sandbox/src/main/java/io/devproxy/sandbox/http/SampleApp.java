@@ -3,12 +3,10 @@ package io.devproxy.sandbox.http;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.sandbox.CallLog;
-import io.devproxy.sandbox.Cancellation;
+import io.devproxy.sandbox.RecordsCalls;
 import io.devproxy.sandbox.SandboxServer;
 import io.devproxy.sandbox.Who;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.List;
 
 /**
  * The demo's one service: on ONE port, the {@link RestServer} endpoints (HTTP/1.1 and h2c, same behaviour) and
@@ -27,7 +25,7 @@ import java.util.List;
  *
  * <p>Owns two event-loop threads, released by {@link #close()}. Thread-safe.
  */
-public final class SampleApp implements SandboxServer {
+public final class SampleApp implements SandboxServer, RecordsCalls {
 
     private final String who;
     private final CallLog callLog = new CallLog();
@@ -61,28 +59,9 @@ public final class SampleApp implements SandboxServer {
         return who;
     }
 
-    /** Returns the number of gRPC calls started so far, of any method and outcome. */
-    public int calls() {
-        return callLog.calls();
-    }
-
-    /** Returns the number of gRPC calls cancelled so far. */
-    public int cancellations() {
-        return callLog.cancellations();
-    }
-
-    /** Returns the gRPC calls cancelled so far, oldest first, each with the time the server observed it. */
-    public List<Cancellation> cancelledCalls() {
-        return callLog.cancelledCalls();
-    }
-
-    /**
-     * Waits until any gRPC call has been cancelled.
-     *
-     * @return true once a call was cancelled (at once if one already was), false if {@code timeout} passed
-     */
-    public boolean awaitCancellation(Duration timeout) throws InterruptedException {
-        return callLog.awaitCancellation(timeout);
+    @Override
+    public CallLog callLog() {
+        return callLog;
     }
 
     /** Stops listening, closes open connections and waits for the event loops to stop. Idempotent. */
