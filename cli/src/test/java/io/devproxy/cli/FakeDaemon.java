@@ -46,6 +46,12 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   private final EventLoopGroup group = EventLoops.newGroup("fake-daemon", 1);
   private final Server server;
 
+  /** A fake daemon listening where the CLI looks for it under {@code home} (created if absent). */
+  static FakeDaemon inHome(Path home) throws IOException {
+    java.nio.file.Files.createDirectories(home);
+    return new FakeDaemon(home.resolve("daemon.sock"));
+  }
+
   FakeDaemon(Path socket) throws IOException {
     server =
         NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(socket))

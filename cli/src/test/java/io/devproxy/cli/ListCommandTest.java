@@ -8,7 +8,6 @@ import io.devproxy.proto.daemon.PortInfo;
 import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +34,7 @@ class ListCommandTest {
   }
 
   private FakeDaemon startDaemon() throws Exception {
-    Files.createDirectories(home());
-    daemon = new FakeDaemon(home().resolve("daemon.sock"));
+    daemon = FakeDaemon.inHome(home());
     return daemon;
   }
 

@@ -35,8 +35,7 @@ class StatusCommandTest {
   }
 
   private FakeDaemon startDaemon() throws Exception {
-    Files.createDirectories(home());
-    daemon = new FakeDaemon(home().resolve("daemon.sock"));
+    daemon = FakeDaemon.inHome(home());
     return daemon;
   }
 
