@@ -1,6 +1,5 @@
 package io.devproxy.agent.front;
 
-import io.devproxy.proto.tunnel.Protocol;
 import io.devproxy.tunnel.http.HttpFrames;
 import io.devproxy.tunnel.netty.ChannelEvents;
 import io.devproxy.tunnel.upstream.UpstreamExchange;
@@ -27,7 +26,6 @@ final class AppRelay {
   private final boolean frontHttp2;
   private final UpstreamExchange app;
   private final FrontExchange.Done done;
-  private final Protocol callerProtocol;
 
   private boolean requestEnded;
   private boolean responseEnded;
@@ -40,10 +38,9 @@ final class AppRelay {
   /** A 1xx response was dropped; its empty LastHttpContent comes next and is dropped too. */
   private boolean skipInformationalLast;
 
-  AppRelay(Channel front, boolean frontHttp2, Protocol callerProtocol, UpstreamExchange app, FrontExchange.Done done) {
+  AppRelay(Channel front, boolean frontHttp2, UpstreamExchange app, FrontExchange.Done done) {
     this.front = front;
     this.frontHttp2 = frontHttp2;
-    this.callerProtocol = callerProtocol;
     this.app = app;
     this.done = done;
   }
@@ -109,7 +106,7 @@ final class AppRelay {
     boolean end;
     try {
       end = request instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty();
-      sanitized = HttpFrames.toRequest(HttpFrames.requestHead(request, callerProtocol, "", end), app.http2());
+      sanitized = HttpFrames.forwardRequest(request, end, app.http2());
       if (request instanceof HttpContent content && !end) {
         writeToApp(sanitized);
         fromFront(HttpFrames.bodyOf(content));
@@ -174,7 +171,7 @@ final class AppRelay {
         return;
       }
       boolean end = msg instanceof LastHttpContent last && !last.content().isReadable() && last.trailingHeaders().isEmpty();
-      out = HttpFrames.toResponse(HttpFrames.responseHead(response, end), frontHttp2, headRequest);
+      out = HttpFrames.forwardResponse(response, end, frontHttp2, headRequest);
       if (msg instanceof HttpContent content && !end) {
         responseStarted = true;
         front.write(out);

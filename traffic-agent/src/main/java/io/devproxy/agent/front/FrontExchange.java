@@ -267,7 +267,7 @@ final class FrontExchange implements ChannelEvents {
         done.onDone(false);
         return;
       }
-      AppRelay relay = new AppRelay(front, http2, protocol, exchange, done);
+      AppRelay relay = new AppRelay(front, http2, exchange, done);
       delegate = relay.frontEvents;
       relay.start(request, grpc);
       replayEarly();

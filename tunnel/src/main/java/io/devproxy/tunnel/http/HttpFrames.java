@@ -33,6 +33,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Converts between Netty's protocol-neutral {@link io.netty.handler.codec.http.HttpObject}s (what both an
@@ -94,16 +95,21 @@ public final class HttpFrames {
   }
 
   private static void copyEndToEnd(HttpHeaders headers, Head.Builder head) {
+    forEachEndToEnd(headers, (name, value) -> head.addHeaders(header(name, value)));
+  }
+
+  /** The end-to-end headers of {@code headers}, names in lower case; {@code te: trailers} is kept. */
+  private static void forEachEndToEnd(HttpHeaders headers, BiConsumer<String, String> sink) {
     Set<String> connectionTokens = connectionTokens(headers);
     for (Map.Entry<String, String> header : headers) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (isHopByHop(name, connectionTokens)) {
         if (name.equals("te") && header.getValue().trim().equalsIgnoreCase("trailers")) {
-          head.addHeaders(header("te", "trailers"));
+          sink.accept("te", "trailers");
         }
         continue;
       }
-      head.addHeaders(header(name, header.getValue()));
+      sink.accept(name, header.getValue());
     }
   }
 
@@ -115,6 +121,9 @@ public final class HttpFrames {
   }
 
   private static Set<String> connectionTokens(HttpHeaders headers) {
+    if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+      return Set.of();
+    }
     Set<String> tokens = new HashSet<>();
     for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
@@ -146,7 +155,29 @@ public final class HttpFrames {
       headers.set(HttpHeaderNames.HOST, head.getAuthority());
     }
     copyHeaders(head, headers);
-    if (!http2 && !head.getEndOfStream() && !HttpUtil.isContentLengthSet(request)) {
+    return framed(request, head.getEndOfStream(), http2);
+  }
+
+  /**
+   * The request to pass to a server for one read from a caller, without going through a {@link Head}: the
+   * same end-to-end headers and framing as {@link #toRequest(Head, boolean)} of {@link #requestHead}.
+   * Does not release {@code request}.
+   */
+  public static HttpRequest forwardRequest(HttpRequest request, boolean endOfStream, boolean http2) {
+    HttpRequest out = endOfStream
+        ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(), Unpooled.EMPTY_BUFFER)
+        : new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri());
+    HttpHeaders headers = out.headers();
+    String authority = request.headers().get(HttpHeaderNames.HOST);
+    if (authority != null && !authority.isEmpty()) {
+      headers.set(HttpHeaderNames.HOST, authority);
+    }
+    forEachEndToEnd(request.headers(), headers::add);
+    return framed(out, endOfStream, http2);
+  }
+
+  private static HttpRequest framed(HttpRequest request, boolean endOfStream, boolean http2) {
+    if (!http2 && !endOfStream && !HttpUtil.isContentLengthSet(request)) {
       HttpUtil.setTransferEncodingChunked(request, true);
     }
     return request;
@@ -163,10 +194,26 @@ public final class HttpFrames {
     HttpResponse response = head.getEndOfStream()
         ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER)
         : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
-    HttpHeaders headers = response.headers();
-    copyHeaders(head, headers);
-    if (!http2 && !headRequest && mayHaveBody(status.code()) && !HttpUtil.isContentLengthSet(response)) {
-      if (head.getEndOfStream()) {
+    copyHeaders(head, response.headers());
+    return framed(response, head.getEndOfStream(), http2, headRequest);
+  }
+
+  /**
+   * The response to pass to a caller for one read from a server, without going through a {@link Head}: the
+   * same as {@link #toResponse(Head, boolean, boolean)} of {@link #responseHead}. Does not release {@code response}.
+   */
+  public static HttpResponse forwardResponse(HttpResponse response, boolean endOfStream, boolean http2,
+      boolean headRequest) {
+    HttpResponse out = endOfStream
+        ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER)
+        : new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+    forEachEndToEnd(response.headers(), out.headers()::add);
+    return framed(out, endOfStream, http2, headRequest);
+  }
+
+  private static HttpResponse framed(HttpResponse response, boolean endOfStream, boolean http2, boolean headRequest) {
+    if (!http2 && !headRequest && mayHaveBody(response.status().code()) && !HttpUtil.isContentLengthSet(response)) {
+      if (endOfStream) {
         HttpUtil.setContentLength(response, 0);
       } else {
         HttpUtil.setTransferEncodingChunked(response, true);
