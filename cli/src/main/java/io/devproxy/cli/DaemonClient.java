@@ -2,6 +2,7 @@ package io.devproxy.cli;
 
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
@@ -9,9 +10,13 @@ import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.StatusRequest;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.errors.ErrorStatus;
 import io.devproxy.tunnel.netty.EventLoops;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,7 +26,9 @@ import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The daemon's control API over its Unix domain socket. Daemon errors arrive as {@link DevproxyException}s
@@ -65,9 +72,61 @@ public final class DaemonClient implements AutoCloseable {
     return DaemonGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** {@link #intercept(InterceptRequest, Duration, Consumer)} with the default deadline and no progress. */
   public InterceptInfo intercept(InterceptRequest request) throws DevproxyException, DaemonUnreachableException {
+    return intercept(request, INTERCEPT_TIMEOUT, line -> {});
+  }
+
+  /**
+   * Starts an intercept, passing the daemon's progress lines on as they come. If this process is stopped
+   * (Ctrl-C) meanwhile, the call is cancelled, and the daemon undoes what the intercept changed.
+   *
+   * @param timeout the deadline of the whole call (the rollout included)
+   */
+  public InterceptInfo intercept(InterceptRequest request, Duration timeout, Consumer<String> progress)
+      throws DevproxyException, DaemonUnreachableException {
+    Context.CancellableContext call = Context.current().withCancellation();
+    Thread cancelOnExit = new Thread(() -> {
+      call.cancel(null);
+      try {
+        Thread.sleep(300); // lets the event loop send the cancellation before the JVM stops
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "devproxy-cancel-intercept");
+    Runtime.getRuntime().addShutdownHook(cancelOnExit);
     try {
-      return stub(INTERCEPT_TIMEOUT).intercept(request).getIntercept();
+      return call.call(() -> {
+        Iterator<InterceptProgress> replies = stub(timeout).intercept(request);
+        while (replies.hasNext()) {
+          InterceptProgress reply = replies.next();
+          if (reply.hasIntercept()) {
+            return reply.getIntercept();
+          }
+          progress.accept(reply.getMessage());
+        }
+        throw new DevproxyException(ErrorCategory.INTERNAL, "the daemon ended the intercept call without an answer; check "
+            + logFile);
+      });
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    } catch (DevproxyException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new DevproxyException(ErrorCategory.INTERNAL, "intercept failed: " + e, e);
+    } finally {
+      call.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+      } catch (IllegalStateException e) {
+        // the JVM is stopping: the hook runs
+      }
+    }
+  }
+
+  public UninstallReply uninstall(UninstallRequest request) throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(LEAVE_TIMEOUT).uninstall(request);
     } catch (StatusRuntimeException e) {
       throw translate(e);
     }

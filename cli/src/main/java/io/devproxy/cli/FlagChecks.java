@@ -2,6 +2,7 @@ package io.devproxy.cli;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -21,6 +22,8 @@ final class FlagChecks {
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   /** RFC 9110 token, optionally a pseudo-header such as {@code :authority}. */
   private static final Pattern HEADER_NAME = Pattern.compile(":?[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?");
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,6})([smh])?");
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,63}");
   private static final Pattern DNS_NAME =
       Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
@@ -33,7 +36,7 @@ final class FlagChecks {
     this.spec = spec;
   }
 
-  private ParameterException fail(String flag, String value, String expected) {
+  ParameterException fail(String flag, String value, String expected) {
     return new ParameterException(spec.commandLine(), flag + ": '" + value + "' (expected: " + expected + ")");
   }
 
@@ -41,6 +44,61 @@ final class FlagChecks {
     if (port < 1 || port > 65535) {
       throw new ParameterException(spec.commandLine(), flag + ": " + port + " (expected: 1-65535)");
     }
+  }
+
+  /** A port number 1-65535 given as text, part of {@code whole}; returns it. */
+  int portNumber(String flag, String value, String whole, String expected) {
+    if (value.isEmpty() || value.length() > 5 || !value.chars().allMatch(Character::isDigit)) {
+      throw fail(flag, whole, expected);
+    }
+    int number = Integer.parseInt(value);
+    port(flag, number);
+    return number;
+  }
+
+  /** The REMOTE of {@code LOCAL:REMOTE}: a port number, or a port name as Kubernetes allows (IANA_SVC_NAME). */
+  void remotePort(String flag, String remote, String whole) {
+    boolean number = !remote.isEmpty() && remote.length() <= 5 && remote.chars().allMatch(Character::isDigit);
+    if (number) {
+      port(flag, Integer.parseInt(remote));
+    } else if (!PORT_NAME.matcher(remote).matches() || !remote.matches(".*[a-z].*") || remote.contains("--")) {
+      throw fail(flag, whole, "LOCAL:REMOTE with REMOTE a Service port number or name such as http or grpc");
+    }
+  }
+
+  /** {@code flag} set to {@code value} excludes every other flag in {@code others} (name, value pairs) that is set. */
+  void notWith(String flag, String value, String... others) {
+    for (int i = 0; i < others.length; i += 2) {
+      if (others[i + 1] != null) {
+        throw new ParameterException(spec.commandLine(), others[i] + " cannot be combined with " + flag
+            + " (that agent is already running); leave one of them out");
+      }
+    }
+  }
+
+  /** A container image reference: no spaces, no scheme, not empty. */
+  void image(String flag, String image) {
+    if (image.isEmpty() || image.contains("://") || image.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+      throw fail(flag, image, "an image reference such as registry.example.com/devproxy/traffic-agent:1.0");
+    }
+  }
+
+  /** {@code 90s}, {@code 5m}, {@code 1h} or a number of seconds; at least one second. */
+  Duration duration(String flag, String text) {
+    java.util.regex.Matcher m = DURATION.matcher(text);
+    if (!m.matches()) {
+      throw fail(flag, text, "a duration such as 90s, 5m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2) == null ? "s" : m.group(2)) {
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofSeconds(n);
+    };
+    if (d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
+      throw fail(flag, text, "between 1s and 1h");
+    }
+    return d;
   }
 
   void serviceName(String flag, String name) {

@@ -2,6 +2,7 @@ package io.devproxy.cli;
 
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,25 +14,50 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code devproxy intercept NAME ...}: starts (or updates) an intercept through the daemon. */
+/**
+ * {@code devproxy intercept NAME --port LOCAL[:REMOTE] ...}: starts (or updates) an intercept through the
+ * daemon. In a cluster (the default) the daemon injects the agent into the Service's workload and tunnels
+ * through port-forwards, printing its progress on stderr; with {@code --agent-address} it uses an agent that
+ * already runs there.
+ */
 @Command(
     name = "intercept",
-    description = "Send the requests that match your session from an agent to a local port.",
+    description = "Send the requests that match your session from the Service NAME to a local port.",
     sortOptions = false)
 final class InterceptCommand implements Callable<Integer> {
+
+  static final List<String> MODES = List.of("sidecar", "swap", "shadow");
 
   @ParentCommand Main main;
   @Spec CommandSpec spec;
   @Mixin OutputOptions output;
+  @Mixin KubeOptions kube;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "The intercept's name: the Service whose traffic you take.")
+  @Parameters(index = "0", paramLabel = "NAME", description = "The Service whose traffic you take (the intercept's name).")
   String name;
 
-  @Option(names = "--agent-address", required = true, paramLabel = "HOST:PORT", description = "The agent's tunnel listener.")
-  String agentAddress;
+  @Option(names = "--port", required = true, paramLabel = "LOCAL[:REMOTE]",
+      description = "The local port requests go to, and the Service port (number or name) they come from; REMOTE "
+          + "may be left out when the Service has one port.")
+  String port;
 
-  @Option(names = "--port", required = true, paramLabel = "LOCAL_PORT", description = "The local port requests go to.")
-  int port;
+  @Option(names = "--mode", paramLabel = "MODE", completionCandidates = Modes.class,
+      description = "How the agent goes in: ${COMPLETION-CANDIDATES} (default: sidecar).")
+  String mode;
+
+  @Option(names = "--container", paramLabel = "NAME", description = "The container behind the port, when several could serve it.")
+  String container;
+
+  @Option(names = "--agent-image", paramLabel = "IMAGE", description = "The traffic agent image (default: the daemon's agentImage).")
+  String agentImage;
+
+  @Option(names = "--timeout", paramLabel = "DURATION",
+      description = "How long to wait for the agent's rollout, e.g. 90s or 5m (default: the daemon's, 120s).")
+  String timeout;
+
+  @Option(names = "--agent-address", paramLabel = "HOST:PORT",
+      description = "Use the agent already listening there instead of putting one into the cluster.")
+  String agentAddress;
 
   @Option(
       names = "--local-protocol",
@@ -53,12 +79,25 @@ final class InterceptCommand implements Callable<Integer> {
   @Option(names = "--key", paramLabel = "KEY", description = "Your session key (default: your user name).")
   String key;
 
+  /** The values of --mode, for completion and help. */
+  static final class Modes implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return MODES.iterator();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     FlagChecks check = new FlagChecks(spec);
     check.serviceName("NAME", name);
-    check.hostPort("--agent-address", agentAddress);
-    check.port("--port", port);
+    int colon = port.indexOf(':');
+    String localPort = colon < 0 ? port : port.substring(0, colon);
+    String remotePort = colon < 0 ? "" : port.substring(colon + 1);
+    int local = check.portNumber("--port", localPort, port, "LOCAL[:REMOTE], e.g. 8080 or 8080:http");
+    if (colon >= 0) {
+      check.remotePort("--port", remotePort, port);
+    }
     check.localProtocol("--local-protocol", localProtocol);
     headers.forEach(h -> check.header("--header", h));
     if (pathPrefix != null) {
@@ -70,10 +109,39 @@ final class InterceptCommand implements Callable<Integer> {
     InterceptRequest.Builder request =
         InterceptRequest.newBuilder()
             .setName(name)
-            .setAgentAddress(agentAddress)
-            .setLocalPort(port)
+            .setLocalPort(local)
             .setLocalProtocol(localProtocol)
             .addAllHeaders(headers);
+    Duration deadline = DaemonClient.INTERCEPT_TIMEOUT;
+    if (agentAddress != null) {
+      check.hostPort("--agent-address", agentAddress);
+      check.notWith("--agent-address", agentAddress, "--mode", mode, "--container", container, "--agent-image", agentImage,
+          "--timeout", timeout, "--context", kube.context, "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
+      if (colon >= 0) {
+        throw check.fail("--port", port, "LOCAL only: with --agent-address there is no Service port to choose");
+      }
+      request.setAgentAddress(agentAddress);
+    } else {
+      request.setKube(kube.toProto(System.getenv())).setRemotePort(remotePort);
+      if (mode != null) {
+        if (!MODES.contains(mode)) {
+          throw check.fail("--mode", mode, String.join(", ", MODES));
+        }
+        request.setMode(mode);
+      }
+      if (container != null) {
+        request.setContainer(container);
+      }
+      if (agentImage != null) {
+        check.image("--agent-image", agentImage);
+        request.setAgentImage(agentImage);
+      }
+      if (timeout != null) {
+        Duration wait = check.duration("--timeout", timeout);
+        request.setTimeoutSeconds((int) Math.max(1, wait.toSeconds()));
+        deadline = wait.plus(Duration.ofMinutes(1));
+      }
+    }
     if (pathPrefix != null) {
       request.setPathPrefix(pathPrefix);
     }
@@ -82,7 +150,7 @@ final class InterceptCommand implements Callable<Integer> {
     }
     Renderer renderer = Main.renderer(spec, output.format());
     try (DaemonClient daemon = main.connector().connectOrStart(renderer)) {
-      InterceptInfo info = daemon.intercept(request.build());
+      InterceptInfo info = daemon.intercept(request.build(), deadline, renderer::progress);
       renderer.intercept(info);
     }
     return ExitCodes.OK;

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
       AutoComplete.GenerateCompletion.class,
       io.devproxy.cli.demo.DemoCommand.class,
       ListCommand.class,
-      RbacCommand.class
+      RbacCommand.class,
+      UninstallCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -7,6 +7,7 @@ import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.PortInfo;
 import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.proto.daemon.StatusReply;
+import io.devproxy.proto.daemon.UninstallReply;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,13 +45,41 @@ public final class Renderer {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"matcher:", info.getMatcher()});
     rows.add(new String[] {"key:", info.getKey()});
-    rows.add(new String[] {"agent:", info.getAgentAddress()});
+    if (!info.getNamespace().isEmpty()) {
+      rows.add(new String[] {"workload:", info.getNamespace() + "/" + info.getWorkload() + " (" + info.getMode() + ")"});
+      if (!info.getShadowService().isEmpty()) {
+        rows.add(new String[] {"shadow service:", info.getShadowService()});
+      }
+      rows.add(new String[] {"agents:", info.getAgentsConnected() + "/" + info.getAgents() + " pods connected"
+          + (info.getAgentAddress().isEmpty() ? "" : " (" + info.getAgentAddress() + ")")});
+    } else {
+      rows.add(new String[] {"agent:", info.getAgentAddress()});
+    }
     rows.add(new String[] {"local:", "localhost:" + info.getLocalPort() + protocolSuffix(info.getLocalProtocol())});
     rows.add(new String[] {"state:", info.getState()});
     if (!info.getLastError().isEmpty()) {
       rows.add(new String[] {"last error:", info.getLastError()});
     }
     printColumns(rows, "  ");
+    out.flush();
+  }
+
+  /** {@code devproxy uninstall}: what was restored or deleted. */
+  public void uninstalled(UninstallReply reply) {
+    if (format == OutputFormat.JSON) {
+      Map<String, Object> root = new LinkedHashMap<>();
+      root.put("namespace", reply.getNamespace());
+      root.put("changes", new ArrayList<Object>(reply.getChangesList()));
+      println(Json.write(root));
+      return;
+    }
+    if (reply.getChangesCount() == 0) {
+      println("nothing of devproxy in namespace " + reply.getNamespace());
+      return;
+    }
+    for (String change : reply.getChangesList()) {
+      println(change);
+    }
     out.flush();
   }
 
@@ -95,7 +124,7 @@ public final class Renderer {
           new String[] {
             info.getName(),
             info.getKey(),
-            info.getAgentAddress(),
+            agentColumn(info),
             Integer.toString(info.getLocalPort()),
             info.getState(),
             Long.toString(info.getRequests()),
@@ -292,6 +321,14 @@ public final class Renderer {
     }
   }
 
+  /** The agent's address, or for a cluster intercept the workload and its connected agent pods. */
+  private static String agentColumn(InterceptInfo info) {
+    if (info.getNamespace().isEmpty()) {
+      return info.getAgentAddress();
+    }
+    return info.getNamespace() + "/" + info.getWorkload() + " " + info.getAgentsConnected() + "/" + info.getAgents();
+  }
+
   private static Map<String, Object> interceptJson(InterceptInfo info) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("name", info.getName());
@@ -305,6 +342,14 @@ public final class Renderer {
     json.put("lastError", info.getLastError());
     json.put("requests", info.getRequests());
     json.put("tunnelRttMicros", info.getTunnelRttMicros());
+    if (!info.getNamespace().isEmpty()) {
+      json.put("namespace", info.getNamespace());
+      json.put("workload", info.getWorkload());
+      json.put("mode", info.getMode());
+      json.put("shadowService", info.getShadowService());
+      json.put("agents", info.getAgents());
+      json.put("agentsConnected", info.getAgentsConnected());
+    }
     return json;
   }
 

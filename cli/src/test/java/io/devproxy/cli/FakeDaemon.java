@@ -2,7 +2,9 @@ package io.devproxy.cli;
 
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.InterceptInfo;
-import io.devproxy.proto.daemon.InterceptReply;
+import io.devproxy.proto.daemon.InterceptProgress;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.LeaveRequest;
@@ -41,6 +43,9 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   volatile ListReply listReply = ListReply.newBuilder().setNamespace("default").build();
   volatile StatusReply status = StatusReply.newBuilder().setVersion("9.9.9").setPid(321).setHome("/h").build();
   volatile InterceptInfo interceptReply;
+  final List<String> progressLines = new CopyOnWriteArrayList<>();
+  final List<UninstallRequest> uninstallRequests = new CopyOnWriteArrayList<>();
+  volatile UninstallReply uninstallReply = UninstallReply.newBuilder().setNamespace("default").build();
   volatile DevproxyException nextError;
 
   private final EventLoopGroup group = EventLoops.newGroup("fake-daemon", 1);
@@ -74,7 +79,7 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   }
 
   @Override
-  public void intercept(InterceptRequest request, StreamObserver<InterceptReply> observer) {
+  public void intercept(InterceptRequest request, StreamObserver<InterceptProgress> observer) {
     interceptRequests.add(request);
     if (failed(observer)) {
       return;
@@ -91,7 +96,20 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
                 .setMatcher("x-devproxy-session: alice or baggage devproxy-session=alice")
                 .setState("ACTIVE")
                 .build();
-    observer.onNext(InterceptReply.newBuilder().setIntercept(info).build());
+    for (String line : progressLines) {
+      observer.onNext(InterceptProgress.newBuilder().setMessage(line).build());
+    }
+    observer.onNext(InterceptProgress.newBuilder().setIntercept(info).build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void uninstall(UninstallRequest request, StreamObserver<UninstallReply> observer) {
+    uninstallRequests.add(request);
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(uninstallReply);
     observer.onCompleted();
   }
 

@@ -2,6 +2,7 @@ package io.devproxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.devproxy.proto.daemon.InterceptRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,10 @@ class InterceptFlagsTest {
       value = {
         "--port           | 0           | devproxy: --port: 0 (expected: 1-65535)",
         "--port           | 65536       | devproxy: --port: 65536 (expected: 1-65535)",
-        "--port           | http        | devproxy: Invalid value for option '--port': 'http' is not an int",
+        "--port           | http        | devproxy: --port: 'http' (expected: LOCAL[:REMOTE], e.g. 8080 or 8080:http)",
+        "--port           | 8080:80     | devproxy: --port: '8080:80' (expected: LOCAL only: with --agent-address there is no Service port to choose)",
+        "--mode           | swap        | devproxy: --mode cannot be combined with --agent-address (that agent is already running); leave one of them out",
+        "--namespace      | shop        | devproxy: --namespace cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--agent-address  | agent       | devproxy: --agent-address: 'agent' (expected: HOST:PORT)",
         "--agent-address  | agent:      | devproxy: --agent-address: 'agent:' (expected: HOST:PORT)",
         "--agent-address  | :8443       | devproxy: --agent-address: ':8443' (expected: HOST:PORT)",
@@ -65,14 +69,67 @@ class InterceptFlagsTest {
     assertThat(result.err().lines().toList()).containsExactly(expectedLine, "Run 'devproxy intercept --help'.");
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--port        | 8080:       | devproxy: --port: '8080:' (expected: LOCAL:REMOTE with REMOTE a Service port number or name such as http or grpc)",
+        "--port        | 8080:0      | devproxy: --port: 0 (expected: 1-65535)",
+        "--port        | 8080:Http_1 | devproxy: --port: '8080:Http_1' (expected: LOCAL:REMOTE with REMOTE a Service port number or name such as http or grpc)",
+        "--port        | :80         | devproxy: --port: ':80' (expected: LOCAL[:REMOTE], e.g. 8080 or 8080:http)",
+        "--mode        | copy        | devproxy: --mode: 'copy' (expected: sidecar, swap, shadow)",
+        "--timeout     | 10x         | devproxy: --timeout: '10x' (expected: a duration such as 90s, 5m or 1h)",
+        "--timeout     | 0s          | devproxy: --timeout: '0s' (expected: between 1s and 1h)",
+        "--agent-image | a b         | devproxy: --agent-image: 'a b' (expected: an image reference such as registry.example.com/devproxy/traffic-agent:1.0)",
+      })
+  void badClusterFlagExitsWithUsageErrorNamingTheFlag(String flag, String value, String expectedLine) {
+    List<String> args = new ArrayList<>(List.of("intercept", "web", "--port", "8080"));
+    if (flag.equals("--port")) {
+      args.set(3, value);
+    } else {
+      args.add(flag);
+      args.add(value);
+    }
+    CliRunner cli = new CliRunner(home);
+    CliRunner.Result result = cli.run(args.toArray(String[]::new));
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.out()).isEmpty();
+    assertThat(result.err().lines().toList()).containsExactly(expectedLine, "Run 'devproxy intercept --help'.");
+    assertThat(cli.launches).as("daemon launches").hasValue(0);
+  }
+
+  @Test
+  void clusterFlagsReachTheDaemon() throws Exception {
+    try (FakeDaemon daemon = new FakeDaemon(home.resolve("daemon.sock"))) {
+      daemon.progressLines.add("injected the agent into deployment/web; waiting for the rollout");
+      CliRunner.Result result = new CliRunner(home).run("intercept", "web", "--port", "8080:grpc", "-n", "shop",
+          "--context", "dev", "--mode", "shadow", "--container", "app", "--agent-image", "reg.example/agent:1",
+          "--timeout", "2m");
+
+      assertThat(result.exitCode()).as(result.err()).isZero();
+      assertThat(result.err()).contains("injected the agent into deployment/web; waiting for the rollout");
+      InterceptRequest request = daemon.interceptRequests.get(0);
+      assertThat(request.getAgentAddress()).isEmpty();
+      assertThat(request.getLocalPort()).isEqualTo(8080);
+      assertThat(request.getRemotePort()).isEqualTo("grpc");
+      assertThat(request.getKube().getNamespace()).isEqualTo("shop");
+      assertThat(request.getKube().getContext()).isEqualTo("dev");
+      assertThat(request.getMode()).isEqualTo("shadow");
+      assertThat(request.getContainer()).isEqualTo("app");
+      assertThat(request.getAgentImage()).isEqualTo("reg.example/agent:1");
+      assertThat(request.getTimeoutSeconds()).isEqualTo(120);
+    }
+  }
+
   @Test
   void missingRequiredFlagIsNamed() {
     CliRunner cli = new CliRunner(home);
 
-    CliRunner.Result result = cli.run("intercept", "web", "--port", "8080");
+    CliRunner.Result result = cli.run("intercept", "web");
 
     assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.err()).startsWith("devproxy: Missing required option: '--agent-address=HOST:PORT'");
+    assertThat(result.err()).startsWith("devproxy: Missing required option: '--port=LOCAL[:REMOTE]'");
     assertThat(result.err()).endsWith("Run 'devproxy intercept --help'." + System.lineSeparator());
     assertThat(cli.launches).hasValue(0);
   }
@@ -121,7 +178,7 @@ class InterceptFlagsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"intercept", "leave", "status", "quit", "certs", "certs agent"})
+  @CsvSource({"intercept", "leave", "status", "quit", "certs", "certs agent", "uninstall"})
   void everyCommandHasHelp(String command) {
     List<String> args = new ArrayList<>(List.of(command.split(" ")));
     args.add("--help");

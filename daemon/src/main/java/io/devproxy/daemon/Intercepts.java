@@ -2,8 +2,12 @@ package io.devproxy.daemon;
 
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The daemon's intercept engine: what the control API drives. Implementations are thread-safe; the control
@@ -15,13 +19,30 @@ import java.util.List;
  */
 public interface Intercepts extends AutoCloseable {
 
+  /** {@link #intercept(InterceptRequest, Consumer)} without progress. */
+  default InterceptInfo intercept(InterceptRequest request) throws DevproxyException {
+    return intercept(request, line -> {});
+  }
+
   /**
-   * Starts (or updates) the intercept {@code request.getName()}.
+   * Starts (or updates) the intercept {@code request.getName()}, reporting what it does on the way.
+   * Interrupting the calling thread abandons the intercept and undoes what it changed.
    *
+   * @param progress receives one line at a time for the user's terminal, on the calling thread
    * @return the intercept as it stands when the call returns
    * @throws DevproxyException with the category the CLI's exit code comes from
    */
-  InterceptInfo intercept(InterceptRequest request) throws DevproxyException;
+  InterceptInfo intercept(InterceptRequest request, Consumer<String> progress) throws DevproxyException;
+
+  /**
+   * Removes devproxy from a namespace: the agent of one Service, or everything devproxy created or changed,
+   * leaving the local intercepts on what it removes.
+   *
+   * @throws DevproxyException CONFIG when this engine has no cluster access
+   */
+  default UninstallReply uninstall(UninstallRequest request) throws DevproxyException {
+    throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
+  }
 
   /**
    * Ends the intercept {@code name} and restores what it changed.

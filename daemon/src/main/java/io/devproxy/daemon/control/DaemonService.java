@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.devproxy.daemon.Intercepts;
 import io.devproxy.proto.daemon.DaemonGrpc;
-import io.devproxy.proto.daemon.InterceptReply;
+import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.ListReply;
@@ -14,8 +14,11 @@ import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.StatusRequest;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorStatus;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.logging.Logger;
 
@@ -49,11 +52,52 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
     this.services = requireNonNull(services, "services");
   }
 
+  /**
+   * Runs the intercept on this call's thread, streaming its progress. A CLI that cancels the call (Ctrl-C)
+   * interrupts the thread, so the engine abandons the intercept and undoes what it changed.
+   */
   @Override
-  public void intercept(InterceptRequest request, StreamObserver<InterceptReply> responseObserver) {
+  public void intercept(InterceptRequest request, StreamObserver<InterceptProgress> responseObserver) {
+    ServerCallStreamObserver<InterceptProgress> call = (ServerCallStreamObserver<InterceptProgress>) responseObserver;
+    Thread worker = Thread.currentThread();
+    Object lock = new Object();
+    boolean[] running = {true};
+    call.setOnCancelHandler(() -> {
+      synchronized (lock) {
+        if (running[0]) {
+          logger.info(() -> "intercept '" + request.getName() + "' cancelled by the CLI");
+          worker.interrupt();
+        }
+      }
+    });
     try {
-      InterceptReply reply = InterceptReply.newBuilder().setIntercept(intercepts.intercept(request)).build();
-      responseObserver.onNext(reply);
+      InterceptProgress done = InterceptProgress.newBuilder()
+          .setIntercept(intercepts.intercept(request, line -> {
+            if (!call.isCancelled()) {
+              call.onNext(InterceptProgress.newBuilder().setMessage(line).build());
+            }
+          }))
+          .build();
+      if (!call.isCancelled()) {
+        call.onNext(done);
+        call.onCompleted();
+      }
+    } catch (DevproxyException | RuntimeException e) {
+      if (!call.isCancelled()) {
+        call.onError(ErrorStatus.toStatus(e));
+      }
+    } finally {
+      synchronized (lock) {
+        running[0] = false;
+        Thread.interrupted(); // a cancel racing with the end must not leak into the executor's next task
+      }
+    }
+  }
+
+  @Override
+  public void uninstall(UninstallRequest request, StreamObserver<UninstallReply> responseObserver) {
+    try {
+      responseObserver.onNext(intercepts.uninstall(request));
       responseObserver.onCompleted();
     } catch (DevproxyException | RuntimeException e) {
       responseObserver.onError(ErrorStatus.toStatus(e));

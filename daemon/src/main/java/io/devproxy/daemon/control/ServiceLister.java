@@ -12,10 +12,7 @@ import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.PortInfo;
 import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.tunnel.errors.DevproxyException;
-import io.devproxy.tunnel.errors.ErrorCategory;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 
 /**
  * {@code devproxy list} on the daemon side: opens a client for the request's kube options, lists the
@@ -62,16 +59,7 @@ public final class ServiceLister {
   }
 
   static KubeOptions options(io.devproxy.proto.daemon.KubeOptions kube) throws DevproxyException {
-    Path kubeconfig = null;
-    if (!kube.getKubeconfig().isEmpty()) {
-      try {
-        kubeconfig = Path.of(kube.getKubeconfig());
-      } catch (InvalidPathException e) {
-        throw new DevproxyException(ErrorCategory.USER, "--kubeconfig: '" + kube.getKubeconfig()
-            + "' is not a valid path (" + e.getReason() + "); pass the path of a kubeconfig file", e);
-      }
-    }
-    return new KubeOptions(emptyToNull(kube.getContext()), emptyToNull(kube.getNamespace()), kubeconfig);
+    return KubeOptions.fromWire(kube);
   }
 
   static ServiceInfo service(InterceptableService svc) {
@@ -110,9 +98,5 @@ public final class ServiceLister {
       port.setContainerPortName(p.containerPortName());
     }
     return port.build();
-  }
-
-  private static String emptyToNull(String s) {
-    return s.isEmpty() ? null : s;
   }
 }

@@ -2,7 +2,6 @@ package io.devproxy.daemon.tunnel;
 
 import static java.util.Objects.requireNonNull;
 
-import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.tunnel.AgentMessage;
 import io.devproxy.proto.tunnel.ControlMessage;
@@ -12,7 +11,6 @@ import io.devproxy.proto.tunnel.Register;
 import io.devproxy.proto.tunnel.Unregister;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
-import io.devproxy.tunnel.upstream.Upstream;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -23,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLException;
@@ -47,11 +44,8 @@ final class InterceptSession implements AutoCloseable {
   private final String sessionId;
   private final String owner;
   private final Matcher matcher;
-  private final String matcherText;
   private final AgentConnection connection;
-  private final Upstream local;
   private final ScheduledExecutorService scheduler;
-  private final AtomicLong requests = new AtomicLong();
   private final LocalTarget target;
 
   private State state = State.CONNECTING;
@@ -64,17 +58,15 @@ final class InterceptSession implements AutoCloseable {
   private volatile String lastLoggedFailure;
   private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
 
-  InterceptSession(InterceptRequest request, String sessionId, String owner, Matcher matcher, String matcherText,
-      AgentConnection connection, Upstream local, ScheduledExecutorService scheduler) {
+  InterceptSession(InterceptRequest request, String sessionId, String owner, Matcher matcher,
+      AgentConnection connection, LocalTarget target, ScheduledExecutorService scheduler) {
     this.request = requireNonNull(request, "request");
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.owner = owner;
     this.matcher = matcher;
-    this.matcherText = matcherText;
     this.connection = connection;
-    this.local = local;
     this.scheduler = scheduler;
-    this.target = new LocalTarget(local, requests::incrementAndGet);
+    this.target = target;
   }
 
   String name() {
@@ -97,9 +89,13 @@ final class InterceptSession implements AutoCloseable {
     return target;
   }
 
-  /** Opens the control stream and registers; the future completes on the first Registered or Rejected. */
-  CompletableFuture<Void> start() {
+  /** Opens the control stream and registers; {@link #registration} completes on the first Registered or Rejected. */
+  void start() {
     openControl();
+  }
+
+  /** Completes when the agent first registered the session; fails when it refused or could not be reached. */
+  CompletableFuture<Void> registration() {
     return firstRegistration;
   }
 
@@ -319,20 +315,11 @@ final class InterceptSession implements AutoCloseable {
     return (newline < 0 ? message : message.substring(0, newline)).strip();
   }
 
-  synchronized InterceptInfo info() {
-    return InterceptInfo.newBuilder()
-        .setName(request.getName())
-        .setSessionId(sessionId)
-        .setKey(request.getKey())
-        .setAgentAddress(request.getAgentAddress())
-        .setLocalPort(request.getLocalPort())
-        .setLocalProtocol(local.mode().flagValue())
-        .setMatcher(matcherText)
-        .setState(state.name())
-        .setLastError(lastError)
-        .setRequests(requests.get())
-        .setTunnelRttMicros(rttMicros)
-        .build();
+  /** The session's state on its agent, for status. */
+  record Snapshot(State state, String lastError, long rttMicros) {}
+
+  synchronized Snapshot snapshot() {
+    return new Snapshot(state, lastError, rttMicros);
   }
 
   /** Unregisters (the agent drops the session at once) and stops reconnecting. */

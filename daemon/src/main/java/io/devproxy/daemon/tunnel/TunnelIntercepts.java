@@ -6,6 +6,9 @@ import io.devproxy.proto.daemon.DaemonState;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.SavedIntercept;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
+import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.tunnel.Matcher;
 import io.devproxy.tunnel.HostPort;
 import io.devproxy.tunnel.errors.DevproxyException;
@@ -29,21 +32,22 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The daemon's intercept engine without Kubernetes: each intercept is a session on an agent reached at a
- * given address. Intercepts are saved under {@code state/} so a restarted daemon resumes them.
+ * The daemon's intercept engine: each intercept is a session registered on its agents, at a given address
+ * ({@code --agent-address}) or, through a {@link Provisioner}, on the agent pods of a Kubernetes workload.
+ * Intercepts are saved under {@code state/} so a restarted daemon resumes them.
  *
- * <p>Thread-safe. Owns its scheduler, agent connections and local upstreams; not the event loops.
+ * <p>Thread-safe. Owns its scheduler, agent connections, local upstreams and provisioner; not the event loops.
  */
 public final class TunnelIntercepts implements Intercepts {
 
@@ -54,18 +58,23 @@ public final class TunnelIntercepts implements Intercepts {
   private final EventLoopGroup group;
   private final SslContext tls;
   private final String owner;
+  private final Provisioner provisioner;
   private final String clientId = UUID.randomUUID().toString();
   private final ScheduledExecutorService scheduler;
-  private final Map<String, InterceptSession> intercepts = new LinkedHashMap<>();
+  private final Map<String, Intercept> intercepts = new LinkedHashMap<>();
+  /** Names being set up: a second intercept of the same name waits for neither, it fails. */
+  private final Set<String> starting = new HashSet<>();
   private final Map<String, AgentConnection> connections = new HashMap<>();
-  private final Map<String, InterceptSession> bySession = new ConcurrentHashMap<>();
+  private final Map<String, LocalTarget> bySession = new ConcurrentHashMap<>();
   private boolean closed;
 
-  private TunnelIntercepts(DevproxyHome home, EventLoopGroup group, SslContext tls, String owner) {
+  private TunnelIntercepts(DevproxyHome home, EventLoopGroup group, SslContext tls, String owner,
+      Provisioner provisioner) {
     this.home = home;
     this.group = group;
     this.tls = tls;
     this.owner = owner;
+    this.provisioner = provisioner;
     this.scheduler = Executors.newScheduledThreadPool(1, r -> {
       Thread t = new Thread(r, "devproxy-daemon-scheduler");
       t.setDaemon(true);
@@ -75,6 +84,16 @@ public final class TunnelIntercepts implements Intercepts {
 
   /** Loads the user's certificates (creating them on first use) and resumes saved intercepts. */
   public static TunnelIntercepts create(DevproxyHome home, EventLoopGroup group) throws DevproxyException {
+    return create(home, group, null);
+  }
+
+  /**
+   * Loads the user's certificates (creating them on first use) and resumes saved intercepts.
+   *
+   * @param provisioner prepares the cluster for intercepts without an agent address; null for none, owned
+   */
+  public static TunnelIntercepts create(DevproxyHome home, EventLoopGroup group, Provisioner provisioner)
+      throws DevproxyException {
     String owner = ownerName();
     SslContext tls;
     try {
@@ -85,7 +104,7 @@ public final class TunnelIntercepts implements Intercepts {
       throw new DevproxyException(ErrorCategory.CONFIG, "cannot load the devproxy certificates under "
           + home.pkiDir() + ": " + e.getMessage() + "; move that directory away to create new ones", e);
     }
-    TunnelIntercepts intercepts = new TunnelIntercepts(home, group, tls, owner);
+    TunnelIntercepts intercepts = new TunnelIntercepts(home, group, tls, owner, provisioner);
     intercepts.resumeSaved();
     return intercepts;
   }
@@ -100,45 +119,77 @@ public final class TunnelIntercepts implements Intercepts {
   }
 
   @Override
-  public InterceptInfo intercept(InterceptRequest request) throws DevproxyException {
+  public InterceptInfo intercept(InterceptRequest request, Consumer<String> progress) throws DevproxyException {
     validate(request);
-    InterceptSession session;
+    InterceptRequest effective = withDefaults(request);
     synchronized (this) {
       if (closed) {
         throw new DevproxyException(ErrorCategory.INTERNAL, "the daemon is shutting down; run the command again");
       }
-      InterceptSession existing = intercepts.get(request.getName());
+      Intercept existing = intercepts.get(request.getName());
       if (existing != null) {
-        if (existing.request().equals(withDefaults(request))) {
+        if (existing.request().equals(effective.toBuilder().setKey(existing.request().getKey()).build())
+            && (request.getKey().isEmpty() || request.getKey().equals(existing.request().getKey()))) {
           return existing.info();
         }
         throw new DevproxyException(ErrorCategory.USER, "intercept '" + request.getName()
             + "' already exists with other settings; run 'devproxy leave " + request.getName() + "' first");
       }
-      session = newSession(withDefaults(request), UUID.randomUUID().toString());
-    }
-    try {
-      session.start().get(REGISTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      discard(session);
-      if (e.getCause() instanceof DevproxyException de) {
-        throw de;
+      if (!starting.add(request.getName())) {
+        throw new DevproxyException(ErrorCategory.USER, "intercept '" + request.getName()
+            + "' is being started by another command; wait for it, then check 'devproxy status'");
       }
-      throw new DevproxyException(ErrorCategory.INTERNAL, "intercept failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      discard(session);
-      throw new DevproxyException(ErrorCategory.CLUSTER, "the agent at " + request.getAgentAddress()
-          + " did not answer within " + REGISTER_TIMEOUT.toSeconds() + " s; check --agent-address and the agent's log");
+    }
+    String sessionId = UUID.randomUUID().toString();
+    Provisioned provisioned = null;
+    Intercept intercept = null;
+    try {
+      AgentSource source;
+      if (effective.getAgentAddress().isEmpty()) {
+        provisioned = provisioner.provision(effective, sessionId, owner, progress);
+        source = provisioned.agents();
+        progress.accept("connecting the tunnel");
+      } else {
+        source = AgentSource.fixed(effective.getAgentAddress(), HostPort.parse(effective.getAgentAddress()));
+      }
+      intercept = newIntercept(effective, sessionId, provisioned, source);
+      intercept.start(REGISTER_TIMEOUT);
+      synchronized (this) {
+        intercepts.put(intercept.name(), intercept);
+        save();
+      }
+      return intercept.info();
     } catch (InterruptedException e) {
+      abandon(intercept, provisioned);
+      throw new DevproxyException(ErrorCategory.USER, "intercept '" + request.getName()
+          + "' cancelled; what it changed was undone");
+    } catch (DevproxyException | RuntimeException e) {
+      abandon(intercept, provisioned);
+      throw e;
+    } finally {
+      synchronized (this) {
+        starting.remove(request.getName());
+      }
+    }
+  }
+
+  /** Closes a failed intercept's tunnels and undoes what it changed in the cluster. */
+  private void abandon(Intercept intercept, Provisioned provisioned) {
+    boolean interrupted = Thread.interrupted(); // let the cluster calls below run
+    if (intercept != null) {
+      closeIntercept(intercept);
+    }
+    if (provisioned != null) {
+      try {
+        provisioned.release();
+      } catch (DevproxyException | RuntimeException e) {
+        logger.log(Level.WARNING, "could not undo an abandoned intercept: " + e.getMessage()
+            + " (its Lease expires and the next daemon start cleans up)");
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
-      discard(session);
-      throw new DevproxyException(ErrorCategory.INTERNAL, "interrupted");
     }
-    synchronized (this) {
-      intercepts.put(session.name(), session);
-      save();
-    }
-    return session.info();
   }
 
   private static InterceptRequest withDefaults(InterceptRequest request) {
@@ -146,90 +197,143 @@ public final class TunnelIntercepts implements Intercepts {
     if (builder.getLocalProtocol().isEmpty()) {
       builder.setLocalProtocol("auto");
     }
+    if (builder.getKey().isEmpty()) {
+      builder.setKey(System.getProperty("user.name"));
+    }
+    if (builder.getAgentAddress().isEmpty() && builder.getMode().isEmpty()) {
+      builder.setMode("sidecar");
+    }
     return builder.build();
   }
 
-  private static void validate(InterceptRequest request) throws DevproxyException {
+  private void validate(InterceptRequest request) throws DevproxyException {
     if (request.getName().isBlank()) {
       throw new DevproxyException(ErrorCategory.USER, "NAME: missing (the intercept's name, e.g. the service)");
     }
     if (request.getLocalPort() < 1 || request.getLocalPort() > 65535) {
       throw new DevproxyException(ErrorCategory.USER, "--port: " + request.getLocalPort() + " (expected: 1-65535)");
     }
+    if (request.getAgentAddress().isEmpty() && provisioner == null) {
+      throw new DevproxyException(ErrorCategory.CONFIG,
+          "this daemon has no Kubernetes support; pass --agent-address HOST:PORT of a running agent");
+    }
     try {
-      HostPort.parse(request.getAgentAddress());
+      if (!request.getAgentAddress().isEmpty()) {
+        try {
+          HostPort.parse(request.getAgentAddress());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--agent-address: " + e.getMessage(), e);
+        }
+      }
       if (!request.getLocalProtocol().isEmpty()) {
         UpstreamProtocol.parse(request.getLocalProtocol());
       }
       Matchers.fromRequest(request, "key");
     } catch (IllegalArgumentException e) {
-      throw new DevproxyException(ErrorCategory.USER, e.getMessage().startsWith("--") ? e.getMessage()
-          : "--agent-address: " + e.getMessage());
+      throw new DevproxyException(ErrorCategory.USER, e.getMessage());
     }
   }
 
-  /** Creates a session and its connection; the caller holds the lock. */
-  private InterceptSession newSession(InterceptRequest request, String sessionId) {
-    String key = request.getKey().isEmpty() ? System.getProperty("user.name") : request.getKey();
-    Matcher matcher = Matchers.fromRequest(request, key);
-    AgentConnection connection = connections.computeIfAbsent(request.getAgentAddress(),
-        address -> new AgentConnection(HostPort.parse(address), clientId, tls, group, scheduler, bySessionLookup()));
-    connection.retain();
+  private Intercept newIntercept(InterceptRequest request, String sessionId, Provisioned provisioned,
+      AgentSource source) {
+    Matcher matcher = Matchers.fromRequest(request, request.getKey());
     Upstream local = new Upstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), request.getLocalPort()),
-        UpstreamProtocol.parse(request.getLocalProtocol().isEmpty() ? "auto" : request.getLocalProtocol()),
-        Duration.ofSeconds(2));
-    InterceptSession session = new InterceptSession(request.toBuilder().setKey(key).build(), sessionId, owner,
-        matcher, Matchers.describe(matcher), connection, local, scheduler);
-    bySession.put(sessionId, session);
-    return session;
+        UpstreamProtocol.parse(request.getLocalProtocol()), Duration.ofSeconds(2));
+    Intercept[] self = new Intercept[1];
+    Intercept intercept = new Intercept(request, sessionId, Matchers.describe(matcher), local, provisioned, source,
+        (agent, address) -> newSession(self[0], matcher, address), this::discard);
+    self[0] = intercept;
+    bySession.put(sessionId, intercept.target());
+    return intercept;
   }
 
-  private java.util.function.Function<String, LocalTarget> bySessionLookup() {
-    return id -> {
-      InterceptSession session = bySession.get(id);
-      return session == null ? null : session.target();
-    };
+  /** The session of {@code intercept} on the agent at {@code address}, with a retained connection. */
+  private InterceptSession newSession(Intercept intercept, Matcher matcher, InetSocketAddress address) {
+    AgentConnection connection;
+    synchronized (this) {
+      connection = connections.computeIfAbsent(address.getHostString() + ":" + address.getPort(),
+          a -> new AgentConnection(address, clientId, tls, group, scheduler, bySession::get));
+      connection.retain();
+    }
+    return new InterceptSession(intercept.request(), intercept.sessionId(), owner, matcher,
+        connection, intercept.target(), scheduler);
   }
 
+  /** Unregisters one session and releases its connection. */
   private void discard(InterceptSession session) {
     session.close();
-    synchronized (this) {
-      bySession.remove(session.sessionId());
-      releaseConnection(session);
-    }
-    session.target().upstream().close();
-  }
-
-  private void releaseConnection(InterceptSession session) {
     AgentConnection connection = session.connection();
-    if (connection.release()) {
-      connections.values().remove(connection);
+    boolean last;
+    synchronized (this) {
+      last = connection.release();
+      if (last) {
+        connections.values().remove(connection);
+      }
+    }
+    if (last) {
       connection.close();
     }
   }
 
+  private void closeIntercept(Intercept intercept) {
+    intercept.close();
+    bySession.remove(intercept.sessionId());
+  }
+
   @Override
   public void leave(String name) throws DevproxyException {
-    InterceptSession session;
+    Intercept intercept;
     synchronized (this) {
-      session = intercepts.remove(name);
-      if (session == null) {
+      intercept = intercepts.remove(name);
+      if (intercept == null) {
         throw new DevproxyException(ErrorCategory.USER, "no intercept named '" + name
             + "'; 'devproxy status' lists them");
       }
       save();
     }
-    discard(session);
+    closeIntercept(intercept);
+    if (intercept.provisioned() != null) {
+      intercept.provisioned().release();
+    }
     logger.info(() -> "[" + name + "] left");
   }
 
   @Override
   public synchronized List<InterceptInfo> list() {
     List<InterceptInfo> infos = new ArrayList<>();
-    for (InterceptSession session : intercepts.values()) {
-      infos.add(session.info());
+    for (Intercept intercept : intercepts.values()) {
+      infos.add(intercept.info());
     }
     return infos;
+  }
+
+  @Override
+  public UninstallReply uninstall(UninstallRequest request) throws DevproxyException {
+    if (provisioner == null) {
+      return Intercepts.super.uninstall(request);
+    }
+    if (request.getAll() == request.getName().isEmpty()) {
+      throw new DevproxyException(ErrorCategory.USER, "name a Service or pass --all, not both");
+    }
+    String namespace = provisioner.namespace(request.getKube());
+    List<String> mine = new ArrayList<>();
+    synchronized (this) {
+      for (Intercept intercept : intercepts.values()) {
+        Provisioned p = intercept.provisioned();
+        if (p != null && p.binding().getNamespace().equals(namespace)
+            && (request.getAll() || p.binding().getService().equals(request.getName()))) {
+          mine.add(intercept.name());
+        }
+      }
+    }
+    for (String name : mine) {
+      try {
+        leave(name);
+      } catch (DevproxyException e) {
+        logger.log(Level.WARNING, "[" + name + "] leave before uninstall: " + e.getMessage());
+      }
+    }
+    return provisioner.uninstall(request);
   }
 
   private void resumeSaved() {
@@ -244,16 +348,50 @@ public final class TunnelIntercepts implements Intercepts {
       logger.log(Level.WARNING, "cannot read " + file + " (" + e.getMessage() + "); starting without saved intercepts");
       return;
     }
-    synchronized (this) {
-      for (SavedIntercept saved : state.getInterceptsList()) {
-        try {
-          InterceptSession session = newSession(saved.getRequest(), saved.getSessionId());
-          intercepts.put(session.name(), session);
-          session.resume();
-          logger.info(() -> "[" + session.name() + "] resuming saved intercept");
-        } catch (RuntimeException e) {
-          logger.log(Level.WARNING, "cannot resume saved intercept '" + saved.getRequest().getName() + "': " + e.getMessage());
+    for (SavedIntercept saved : state.getInterceptsList()) {
+      if (saved.hasCluster()) {
+        // Reaching the cluster can take long: the control socket must open first.
+        synchronized (this) {
+          starting.add(saved.getRequest().getName());
         }
+        scheduler.execute(() -> resume(saved));
+      } else {
+        resume(saved);
+      }
+    }
+  }
+
+  private void resume(SavedIntercept saved) {
+    String name = saved.getRequest().getName();
+    try {
+      Provisioned provisioned = null;
+      AgentSource source;
+      if (saved.hasCluster()) {
+        if (provisioner == null) {
+          throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support");
+        }
+        provisioned = provisioner.resume(saved.getRequest(), saved.getSessionId(), owner, saved.getCluster());
+        source = provisioned.agents();
+      } else {
+        source = AgentSource.fixed(saved.getRequest().getAgentAddress(),
+            HostPort.parse(saved.getRequest().getAgentAddress()));
+      }
+      Intercept intercept = newIntercept(saved.getRequest(), saved.getSessionId(), provisioned, source);
+      synchronized (this) {
+        if (closed) {
+          closeIntercept(intercept);
+          return;
+        }
+        intercepts.put(name, intercept);
+      }
+      intercept.resume();
+      logger.info(() -> "[" + name + "] resuming saved intercept");
+    } catch (DevproxyException | RuntimeException e) {
+      logger.log(Level.WARNING, "cannot resume saved intercept '" + name + "': " + e.getMessage());
+    } finally {
+      synchronized (this) {
+        starting.remove(name);
+        save();
       }
     }
   }
@@ -261,8 +399,13 @@ public final class TunnelIntercepts implements Intercepts {
   /** Writes the state file atomically, mode 0600. The caller holds the lock. */
   private void save() {
     DaemonState.Builder state = DaemonState.newBuilder();
-    for (InterceptSession session : intercepts.values()) {
-      state.addIntercepts(SavedIntercept.newBuilder().setRequest(session.request()).setSessionId(session.sessionId()));
+    for (Intercept intercept : intercepts.values()) {
+      SavedIntercept.Builder saved = SavedIntercept.newBuilder()
+          .setRequest(intercept.request()).setSessionId(intercept.sessionId());
+      if (intercept.provisioned() != null) {
+        saved.setCluster(intercept.provisioned().binding());
+      }
+      state.addIntercepts(saved);
     }
     Path file = stateFile();
     try {
@@ -278,29 +421,41 @@ public final class TunnelIntercepts implements Intercepts {
   }
 
   /**
-   * Ends every intercept: the agents drop the sessions at once. The state file keeps them only if the
-   * daemon is being killed rather than told to quit, which is when resuming is wanted.
+   * Ends every intercept: the agents drop the sessions at once, and what the intercepts changed in clusters
+   * is restored. The state file keeps them only if the daemon is killed without running this (kill -9, a
+   * crash, a laptop that vanished), which is when resuming is wanted.
    */
   @Override
   public void close() {
-    List<InterceptSession> sessions;
+    List<Intercept> all;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      sessions = new ArrayList<>(intercepts.values());
+      all = new ArrayList<>(intercepts.values());
       intercepts.clear();
-      save();
     }
-    for (InterceptSession session : sessions) {
-      discard(session);
+    for (Intercept intercept : all) {
+      closeIntercept(intercept);
+      if (intercept.provisioned() != null) {
+        try {
+          intercept.provisioned().release();
+        } catch (DevproxyException | RuntimeException e) {
+          logger.log(Level.WARNING, "[" + intercept.name() + "] could not restore the cluster: " + e.getMessage()
+              + " (its Lease expires and the next daemon start cleans up)");
+        }
+      }
     }
     synchronized (this) {
+      save();
       for (AgentConnection connection : connections.values()) {
         connection.close();
       }
       connections.clear();
+    }
+    if (provisioner != null) {
+      provisioner.close();
     }
     scheduler.shutdownNow();
   }
@@ -309,7 +464,7 @@ public final class TunnelIntercepts implements Intercepts {
   public static final class Factory implements io.devproxy.daemon.InterceptsFactory {
     @Override
     public Intercepts create(DevproxyHome home, EventLoopGroup group) throws DevproxyException {
-      return TunnelIntercepts.create(home, group);
+      return TunnelIntercepts.create(home, group, null);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.QuitRequest;
@@ -89,10 +90,13 @@ class ControlServerTest {
     InterceptRequest request =
         InterceptRequest.newBuilder().setName("web").setAgentAddress("10.0.0.1:8443").setLocalPort(8080).build();
 
-    InterceptInfo info = client().stub().intercept(request).getIntercept();
+    List<InterceptProgress> progress = new ArrayList<>();
+    client().stub().intercept(request).forEachRemaining(progress::add);
+    InterceptInfo info = progress.get(progress.size() - 1).getIntercept();
     StatusReply status = client().stub().status(StatusRequest.getDefaultInstance());
 
     assertThat(intercepts.requests).containsExactly(request);
+    assertThat(progress.get(0).getMessage()).isEqualTo("preparing web");
     assertThat(info.getName()).isEqualTo("web");
     assertThat(status.getVersion()).isEqualTo("1.2.3");
     assertThat(status.getPid()).isEqualTo(4242);
@@ -108,7 +112,7 @@ class ControlServerTest {
     StatusRuntimeException e =
         catchThrowableOfType(
             StatusRuntimeException.class,
-            () -> client().stub().intercept(InterceptRequest.newBuilder().setName("web").build()));
+            () -> client().stub().intercept(InterceptRequest.newBuilder().setName("web").build()).forEachRemaining(p -> {}));
     DevproxyException received = ErrorStatus.fromStatus(e);
 
     assertThat(received.category()).isEqualTo(ErrorCategory.USER);
@@ -136,7 +140,7 @@ class ControlServerTest {
     StatusRuntimeException e =
         catchThrowableOfType(
             StatusRuntimeException.class,
-            () -> client().stub().intercept(InterceptRequest.newBuilder().setName("web").build()));
+            () -> client().stub().intercept(InterceptRequest.newBuilder().setName("web").build()).forEachRemaining(p -> {}));
 
     assertThat(ErrorStatus.fromStatus(e).category()).isEqualTo(ErrorCategory.INTERNAL);
     assertThat(ErrorStatus.fromStatus(e).getMessage()).contains("boom");

@@ -75,7 +75,7 @@ class DaemonTest {
     daemon = new Daemon(home, factory);
     daemon.start();
     try (ControlClient client = new ControlClient(home.socket(), clientGroup)) {
-      client.stub().intercept(InterceptRequest.newBuilder().setName("web").build());
+      client.stub().intercept(InterceptRequest.newBuilder().setName("web").build()).forEachRemaining(p -> {});
 
       client.stub().quit(QuitRequest.getDefaultInstance());
     }

@@ -7,6 +7,7 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,8 +22,10 @@ final class FakeIntercepts implements Intercepts {
   volatile Runnable onClose = () -> {};
 
   @Override
-  public synchronized InterceptInfo intercept(InterceptRequest request) throws DevproxyException {
+  public synchronized InterceptInfo intercept(InterceptRequest request, Consumer<String> progress)
+      throws DevproxyException {
     requests.add(request);
+    progress.accept("preparing " + request.getName());
     throwArmedFailure();
     InterceptInfo info =
         InterceptInfo.newBuilder()
