@@ -1,18 +1,29 @@
 package io.devproxy.daemon.kube;
 
+import io.devproxy.tunnel.errors.DevproxyException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
-/** The traffic agent container and its TLS volume, as injected next to the app container. */
+/**
+ * The traffic agent container and its TLS volume, as injected next to the app container (sidecar) or in its
+ * place (swap, shadow).
+ */
 final class AgentContainer {
 
   static final String NAME = "devproxy-agent";
@@ -21,13 +32,19 @@ final class AgentContainer {
   static final String LISTEN_ENV = "DEVPROXY_LISTEN";
   /** Non-root user of the distroless "nonroot" images. */
   static final long RUN_AS_USER = 65532L;
+  /**
+   * The variables every JVM (the agent's included) reads its options from. An app's value (a {@code -javaagent}
+   * from the app's image, a heap far above the agent's memory limit) would stop the agent from starting.
+   */
+  static final List<String> JVM_OPTION_VARIABLES = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
   private AgentContainer() {}
 
   /**
    * @param listenPortName the name the agent's service port takes over from the app; null to leave it unnamed
    * @param listenPort the port the agent serves the Service on
-   * @param app {@code host:port} of the app for unmatched traffic
+   * @param app {@code host:port} of the app for unmatched traffic; null for an agent with no app (it answers
+   *     unmatched requests 503), which then gets neither DEVPROXY_APP nor DEVPROXY_APP_PROTOCOL
    * @param appProtocol auto, http1 or h2c
    * @param usedPortNames port names already in the pod: the agent's tunnel and admin ports stay unnamed
    *     rather than clash with one
@@ -41,17 +58,20 @@ final class AgentContainer {
         .withContainerPort(agent.tunnelPort()).withProtocol("TCP").build());
     ports.add(new ContainerPortBuilder().withName(usedPortNames.contains("devproxy-admin") ? null : "devproxy-admin")
         .withContainerPort(agent.adminPort()).withProtocol("TCP").build());
+    List<EnvVar> env = new ArrayList<>(List.of(
+        new EnvVar(LISTEN_ENV, "0.0.0.0:" + listenPort, null),
+        new EnvVar("DEVPROXY_TUNNEL_LISTEN", "0.0.0.0:" + agent.tunnelPort(), null),
+        new EnvVar("DEVPROXY_ADMIN_LISTEN", "0.0.0.0:" + agent.adminPort(), null),
+        new EnvVar("DEVPROXY_TLS_DIR", TLS_DIR, null)));
+    if (app != null) {
+      env.add(new EnvVar("DEVPROXY_APP", app, null));
+      env.add(new EnvVar("DEVPROXY_APP_PROTOCOL", appProtocol, null));
+    }
     return new ContainerBuilder()
         .withName(NAME)
         .withImage(agent.image())
         .withPorts(ports)
-        .withEnv(
-            new EnvVar(LISTEN_ENV, "0.0.0.0:" + listenPort, null),
-            new EnvVar("DEVPROXY_TUNNEL_LISTEN", "0.0.0.0:" + agent.tunnelPort(), null),
-            new EnvVar("DEVPROXY_ADMIN_LISTEN", "0.0.0.0:" + agent.adminPort(), null),
-            new EnvVar("DEVPROXY_TLS_DIR", TLS_DIR, null),
-            new EnvVar("DEVPROXY_APP", app, null),
-            new EnvVar("DEVPROXY_APP_PROTOCOL", appProtocol, null))
+        .withEnv(env)
         .addNewVolumeMount().withName(TLS_VOLUME).withMountPath(TLS_DIR).withReadOnly(true).endVolumeMount()
         .withNewReadinessProbe()
             .withNewHttpGet().withPath("/readyz").withPort(new IntOrString(agent.adminPort())).endHttpGet()
@@ -67,6 +87,88 @@ final class AgentContainer {
             .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext()
         .build();
+  }
+
+  /**
+   * The agent container that takes {@code app}'s place (swap and shadow modes): an agent with no app, listening
+   * on {@code listenPort}, so unmatched requests get 503 from it.
+   *
+   * <p>It keeps {@code app}'s {@code env}, {@code envFrom} and {@code volumeMounts} (the developer's environment
+   * import and file access read them from the pod) and declares {@code app}'s ports as they were, so a Service
+   * reaching the port by name or number needs no change. The JVM option variables ({@link #JVM_OPTION_VARIABLES})
+   * are set empty in place when {@code app}'s env names them, and appended empty when {@code app} has
+   * {@code envFrom} (which may carry them). Everything else is the agent's own: image, command, resources,
+   * security context, and probes on the admin port ({@code /healthz} for liveness, {@code /readyz} for
+   * readiness, no startup probe), because the app's probes would hit the agent's service port; lifecycle hooks
+   * are dropped (the agent image has no shell to run them).
+   *
+   * @param usedPortNames port names already in the pod, {@code app}'s included
+   */
+  static Container replacing(Container app, AgentSpec agent, int listenPort, Set<String> usedPortNames) {
+    Container agentContainer = container(agent, null, listenPort, null, null, usedPortNames);
+    List<ContainerPort> agentPorts = agentContainer.getPorts();
+    List<ContainerPort> ports = new ArrayList<>();
+    if (app.getPorts() != null) {
+      app.getPorts().forEach(p -> ports.add(new ContainerPortBuilder(p).build()));
+    }
+    boolean declared = ports.stream().anyMatch(p -> p.getContainerPort() == listenPort
+        && (p.getProtocol() == null || "TCP".equals(p.getProtocol())));
+    if (!declared) {
+      ports.add(agentPorts.get(0));
+    }
+    ports.addAll(agentPorts.subList(1, agentPorts.size()));
+
+    List<EnvVar> env = new ArrayList<>();
+    if (app.getEnv() != null) {
+      app.getEnv().forEach(e -> env.add(JVM_OPTION_VARIABLES.contains(e.getName())
+          ? new EnvVar(e.getName(), "", null) : new EnvVarBuilder(e).build()));
+    }
+    if (app.getEnvFrom() != null && !app.getEnvFrom().isEmpty()) {
+      Set<String> named = env.stream().map(EnvVar::getName).collect(Collectors.toSet());
+      JVM_OPTION_VARIABLES.stream().filter(v -> !named.contains(v)).forEach(v -> env.add(new EnvVar(v, "", null)));
+    }
+    env.addAll(agentContainer.getEnv());
+
+    List<VolumeMount> mounts = new ArrayList<>();
+    if (app.getVolumeMounts() != null) {
+      app.getVolumeMounts().forEach(m -> mounts.add(new VolumeMountBuilder(m).build()));
+    }
+    mounts.addAll(agentContainer.getVolumeMounts());
+
+    return new ContainerBuilder(agentContainer)
+        .withPorts(ports)
+        .withEnv(env)
+        .withEnvFrom(app.getEnvFrom())
+        .withVolumeMounts(mounts)
+        .withLivenessProbe(new ProbeBuilder()
+            .withNewHttpGet().withPath("/healthz").withPort(new IntOrString(agent.adminPort())).endHttpGet()
+            .withPeriodSeconds(10).withFailureThreshold(3)
+            .build())
+        .build();
+  }
+
+  /**
+   * Checks that the agent can join {@code pod}: no container already has its name, no volume the TLS volume's
+   * name, and no container declares the agent's tunnel or admin port.
+   *
+   * @throws DevproxyException USER naming what is in the way
+   */
+  static void checkFits(PodSpec pod, InterceptTarget target, AgentSpec agent) throws DevproxyException {
+    if (PodTemplates.find(pod.getContainers(), NAME) != null) {
+      throw PodTemplates.userError(target, "already has a '" + NAME + "' container that devproxy did not record;"
+          + " remove it (or restore the workload) and try again");
+    }
+    if (pod.getVolumes() != null && pod.getVolumes().stream().anyMatch(v -> TLS_VOLUME.equals(v.getName()))) {
+      throw PodTemplates.userError(target, "already has a volume named '" + TLS_VOLUME + "'; remove it and try again");
+    }
+    Set<Integer> used = PodTemplates.declaredPorts(pod).map(ContainerPort::getContainerPort)
+        .collect(Collectors.toSet());
+    for (int port : new int[] {agent.tunnelPort(), agent.adminPort()}) {
+      if (used.contains(port)) {
+        throw PodTemplates.userError(target, "already uses port " + port
+            + " which the agent needs; choose other agent ports");
+      }
+    }
   }
 
   /** The Secret volume with the agent's certificate; not optional, so pods wait until the Secret exists. */

@@ -22,7 +22,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Where the workload and Service are patched for sidecar mode: pure functions, no API calls; inputs are never
@@ -66,7 +65,8 @@ public final class SidecarInjection {
    * Plans the agent into {@code current}'s pod template and, for a numeric targetPort, {@code service}'s port.
    *
    * @throws DevproxyException USER when the target container or port is gone from the workload, the Service has no
-   *     port to take over, or the agent's ports or names are already taken in the pod
+   *     port to take over, the agent's ports or names are already taken in the pod, or the workload is swapped
+   *     ({@link SwapInjection}: no app is left to share)
    */
   public static Plan<Deployment> plan(Deployment current, Service service, InterceptTarget target, AgentSpec agent)
       throws DevproxyException {
@@ -145,6 +145,10 @@ public final class SidecarInjection {
     requireNonNull(target, "target");
     requireNonNull(agent, "agent");
     if (isInjected(current)) {
+      if (SwapInjection.isSwapped(current)) {
+        throw userError(target, SwapInjection.swappedBy(current) + ", so no app is left to share;"
+            + " run 'devproxy leave' in that session (or 'devproxy uninstall'), or use --mode shadow");
+      }
       Container existing = find(pod.getContainers(), AgentContainer.NAME);
       return new Plan<>(current, false, service, false, existing == null ? -1 : AgentContainer.listenPort(existing));
     }
@@ -152,15 +156,7 @@ public final class SidecarInjection {
     if (app == null) {
       throw userError(target, "has no container '" + target.container() + "' any more");
     }
-    if (find(pod.getContainers(), AgentContainer.NAME) != null) {
-      throw userError(target, "already has a '" + AgentContainer.NAME + "' container that devproxy did not record;"
-          + " remove it (or restore the workload) and try again");
-    }
-    if (pod.getVolumes() != null
-        && pod.getVolumes().stream().anyMatch(v -> AgentContainer.TLS_VOLUME.equals(v.getName()))) {
-      throw userError(target, "already has a volume named '" + AgentContainer.TLS_VOLUME
-          + "'; remove it and try again");
-    }
+    AgentContainer.checkFits(pod, target, agent);
     RestoreRecord record = RestoreRecord.create()
         .put("service", target.service())
         .put("containers", podSpec(current).getContainers())
@@ -168,17 +164,12 @@ public final class SidecarInjection {
 
     Set<Integer> usedPorts = new HashSet<>();
     Set<String> usedNames = new HashSet<>();
-    allContainers(pod).flatMap(c -> c.getPorts() == null ? Stream.empty() : c.getPorts().stream()).forEach(p -> {
+    PodTemplates.declaredPorts(pod).forEach(p -> {
       usedPorts.add(p.getContainerPort());
       if (p.getName() != null) {
         usedNames.add(p.getName());
       }
     });
-    for (int port : new int[] {agent.tunnelPort(), agent.adminPort()}) {
-      if (usedPorts.contains(port)) {
-        throw userError(target, "already uses port " + port + " which the agent needs; choose other agent ports");
-      }
-    }
     int agentPort = freePort(usedPorts, agent);
     ServicePort servicePort = servicePort(service, target);
     String appProtocol = AgentContainer.appProtocol(servicePort == null ? null : servicePort.getAppProtocol());
@@ -255,33 +246,15 @@ public final class SidecarInjection {
         .filter(p -> Objects.equals(p.getPort(), target.servicePort())).findFirst().orElse(null);
   }
 
-  private static Stream<Container> allContainers(PodSpec pod) {
-    return Stream.concat(pod.getContainers().stream(),
-        pod.getInitContainers() == null ? Stream.empty() : pod.getInitContainers().stream());
-  }
-
   private static Container find(List<Container> containers, String name) {
-    return containers == null ? null
-        : containers.stream().filter(c -> name.equals(c.getName())).findFirst().orElse(null);
-  }
-
-  private static PodSpec podSpec(Deployment d) {
-    return d.getSpec().getTemplate().getSpec();
-  }
-
-  private static PodSpec podSpec(StatefulSet s) {
-    return s.getSpec().getTemplate().getSpec();
+    return PodTemplates.find(containers, name);
   }
 
   private static PodSpec podSpec(HasMetadata workload) {
-    if (workload instanceof Deployment d) {
-      return podSpec(d);
-    }
-    return podSpec((StatefulSet) workload);
+    return PodTemplates.podSpec(workload);
   }
 
   private static DevproxyException userError(InterceptTarget target, String what) {
-    return new DevproxyException(ErrorCategory.USER, target.workloadKind() + " '" + target.workloadName()
-        + "' in namespace '" + target.namespace() + "' " + what);
+    return PodTemplates.userError(target, what);
   }
 }

@@ -2,6 +2,8 @@ package io.devproxy.daemon.kube;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.daemon.kube.WorkloadWrites.Conflict;
+import io.devproxy.daemon.kube.WorkloadWrites.Kind;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -9,8 +11,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.net.HttpURLConnection;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,10 +31,10 @@ public final class SidecarInstaller {
 
   private static final Logger log = Logger.getLogger(SidecarInstaller.class.getName());
 
-  private final KubernetesClient client;
+  private final WorkloadWrites writes;
 
   public SidecarInstaller(KubernetesClient client) {
-    this.client = requireNonNull(client, "client");
+    this.writes = new WorkloadWrites(requireNonNull(client, "client"));
   }
 
   /**
@@ -50,13 +50,14 @@ public final class SidecarInstaller {
    * Injects the agent into the target's workload and, for a numeric targetPort, points the Service at it.
    * Needs get and update on the workload's resource and on services.
    *
-   * @throws DevproxyException USER when the workload or Service is gone or cannot take the agent; CLUSTER when the
-   *     API refuses a write (the message says whether the workload was restored)
+   * @throws DevproxyException USER when the workload or Service is gone or cannot take the agent (a swapped
+   *     workload included); CLUSTER when the API refuses a write (the message says whether the workload was
+   *     restored)
    */
   public Installed install(InterceptTarget target, AgentSpec agent) throws DevproxyException {
     requireNonNull(target, "target");
     requireNonNull(agent, "agent");
-    Kind kind = Kind.of(target.workloadKind());
+    Kind kind = Kind.of(target.workloadKind(), InterceptMode.SIDECAR);
     try {
       return attempt(kind, target, agent);
     } catch (Conflict first) {
@@ -73,8 +74,9 @@ public final class SidecarInstaller {
 
   /**
    * Restores the workload and its Service from their {@value RestoreRecord#ANNOTATION} annotations: the Service
-   * first, then the workload. Idempotent: a missing object or annotation means nothing to do. Needs get and update
-   * on the workload's resource and on services.
+   * first, then the workload. Also takes back a swap ({@link SwapInstaller}), whose record has the same shape.
+   * Idempotent: a missing object or annotation means nothing to do. Needs get and update on the workload's
+   * resource and on services.
    *
    * @param workloadKind "Deployment" or "StatefulSet"
    * @throws DevproxyException CLUSTER when the API refuses a read or write
@@ -82,43 +84,43 @@ public final class SidecarInstaller {
   public void uninstall(String namespace, String workloadKind, String workloadName) throws DevproxyException {
     requireNonNull(namespace, "namespace");
     requireNonNull(workloadName, "workloadName");
-    Kind kind = Kind.of(workloadKind);
-    HasMetadata workload = get(kind, namespace, workloadName);
+    Kind kind = Kind.of(workloadKind, InterceptMode.SIDECAR);
+    HasMetadata workload = writes.get(kind, namespace, workloadName);
     String serviceName = workload == null ? null : SidecarInjection.interceptedService(workload);
     if (serviceName == null) {
       return;
     }
-    Service service = KubeCalls.call("get", "services", namespace,
-        () -> client.services().inNamespace(namespace).withName(serviceName).get());
+    Service service = writes.service(namespace, serviceName);
     if (service != null && SidecarInjection.isInjected(service)) {
-      writeRetryingConflict("services", namespace,
-          () -> client.services().inNamespace(namespace).withName(serviceName).get(), SidecarInjection::restore);
+      writes.restoreRetryingConflict("services", namespace, () -> writes.service(namespace, serviceName),
+          SidecarInjection::restore);
     }
-    writeRetryingConflict(kind.resource, namespace, () -> get(kind, namespace, workloadName), kind::restore);
+    writes.restoreWorkload(kind, namespace, workloadName);
     log.info(() -> "[" + namespace + "/" + workloadName + "] devproxy agent removed, workload and service '"
         + serviceName + "' restored");
   }
 
   private Installed attempt(Kind kind, InterceptTarget target, AgentSpec agent) throws DevproxyException {
     String ns = target.namespace();
-    HasMetadata current = get(kind, ns, target.workloadName());
+    HasMetadata current = writes.get(kind, ns, target.workloadName());
     if (current == null) {
       throw new DevproxyException(ErrorCategory.USER, kind.name + " '" + target.workloadName() + "' not found in"
           + " namespace '" + ns + "' any more; run the intercept again");
     }
-    Service service = KubeCalls.call("get", "services", ns,
-        () -> client.services().inNamespace(ns).withName(target.service()).get());
+    Service service = writes.service(ns, target.service());
     if (service == null) {
       throw new DevproxyException(ErrorCategory.USER, "service '" + target.service() + "' not found in namespace '"
           + ns + "' any more; run the intercept again");
     }
-    SidecarInjection.Plan<? extends HasMetadata> plan = kind.plan(current, service, target, agent);
+    SidecarInjection.Plan<? extends HasMetadata> plan = kind == Kind.DEPLOYMENT
+        ? SidecarInjection.plan((Deployment) current, service, target, agent)
+        : SidecarInjection.plan((StatefulSet) current, service, target, agent);
     if (plan.reuse()) {
       log.info(() -> target.logPrefix() + " already has the devproxy agent; reusing it");
       return new Installed(target, true, plan.agentPort());
     }
     if (plan.workloadChanged()) {
-      update(plan.workload(), kind.resource, ns);
+      writes.update(plan.workload(), kind.resource, ns);
     }
     if (plan.serviceChanged()) {
       try {
@@ -136,16 +138,15 @@ public final class SidecarInstaller {
   private void writeService(Service planned, InterceptTarget target, int agentPort) throws DevproxyException {
     String ns = target.namespace();
     try {
-      update(planned, "services", ns);
+      writes.update(planned, "services", ns);
     } catch (Conflict c) {
-      Service fresh = KubeCalls.call("get", "services", ns,
-          () -> client.services().inNamespace(ns).withName(target.service()).get());
+      Service fresh = writes.service(ns, target.service());
       if (fresh == null) {
         throw new DevproxyException(ErrorCategory.USER, "service '" + target.service() + "' was deleted meanwhile");
       }
       Service again = SidecarInjection.retarget(fresh, target, agentPort);
       if (again != fresh) {
-        update(again, "services", ns);
+        writes.update(again, "services", ns);
       }
     }
   }
@@ -153,8 +154,7 @@ public final class SidecarInstaller {
   private DevproxyException rollback(Kind kind, InterceptTarget target, DevproxyException failure) {
     String what = failure.getMessage();
     try {
-      writeRetryingConflict(kind.resource, target.namespace(),
-          () -> get(kind, target.namespace(), target.workloadName()), kind::restore);
+      writes.restoreWorkload(kind, target.namespace(), target.workloadName());
       return new DevproxyException(failure.category(), what + "; " + kind.name + " '" + target.workloadName()
           + "' was restored to its original spec", failure);
     } catch (DevproxyException | RuntimeException e) {
@@ -162,96 +162,6 @@ public final class SidecarInstaller {
       return new DevproxyException(ErrorCategory.CLUSTER, what + "; restoring " + kind.name + " '"
           + target.workloadName() + "' failed too (" + e.getMessage() + "); run 'devproxy uninstall' to restore it",
           failure);
-    }
-  }
-
-  /** Reads, restores and writes an object, reading once more after a 409. Nothing to do if it is gone. */
-  private <T extends HasMetadata> void writeRetryingConflict(String resource, String ns,
-      ThrowingSupplier<T> read, java.util.function.UnaryOperator<T> restore) throws DevproxyException {
-    for (int attempt = 0; ; attempt++) {
-      T fresh = read.get();
-      if (fresh == null || !SidecarInjection.isInjected(fresh)) {
-        return;
-      }
-      try {
-        update(restore.apply(fresh), resource, ns);
-        return;
-      } catch (Conflict c) {
-        if (attempt > 0) {
-          throw new DevproxyException(ErrorCategory.CLUSTER, resource + " '" + fresh.getMetadata().getName()
-              + "' in namespace '" + ns + "' kept changing while devproxy restored it; run 'devproxy uninstall' again",
-              c.getCause());
-        }
-      }
-    }
-  }
-
-  private HasMetadata get(Kind kind, String ns, String name) throws DevproxyException {
-    return KubeCalls.call("get", kind.resource, ns, () -> kind == Kind.DEPLOYMENT
-        ? client.apps().deployments().inNamespace(ns).withName(name).get()
-        : client.apps().statefulSets().inNamespace(ns).withName(name).get());
-  }
-
-  /** An update carrying the object's resourceVersion; {@link Conflict} on 409. */
-  private void update(HasMetadata object, String resource, String ns) throws DevproxyException {
-    try {
-      client.resource(object).inNamespace(ns).update();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        throw new Conflict(e);
-      }
-      throw KubeCalls.translate(e, "update", resource, ns);
-    }
-  }
-
-  @FunctionalInterface
-  private interface ThrowingSupplier<T> {
-    T get() throws DevproxyException;
-  }
-
-  /** A 409 from an update: someone else changed the object since it was read. */
-  private static final class Conflict extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Conflict(KubernetesClientException cause) {
-      super(cause.getMessage(), cause, false, false);
-    }
-  }
-
-  private enum Kind {
-    DEPLOYMENT(Workload.DEPLOYMENT, "deployments.apps"),
-    STATEFUL_SET(Workload.STATEFUL_SET, "statefulsets.apps");
-
-    final String name;
-    final String resource;
-
-    Kind(String name, String resource) {
-      this.name = name;
-      this.resource = resource;
-    }
-
-    static Kind of(String kind) throws DevproxyException {
-      requireNonNull(kind, "workloadKind");
-      for (Kind k : values()) {
-        if (k.name.equals(kind)) {
-          return k;
-        }
-      }
-      throw new DevproxyException(ErrorCategory.USER, "sidecar mode supports Deployments and StatefulSets, not "
-          + kind + "; intercept the Deployment that owns it, or use shadow mode");
-    }
-
-    SidecarInjection.Plan<? extends HasMetadata> plan(HasMetadata current, Service service, InterceptTarget target,
-        AgentSpec agent) throws DevproxyException {
-      return this == DEPLOYMENT
-          ? SidecarInjection.plan((Deployment) current, service, target, agent)
-          : SidecarInjection.plan((StatefulSet) current, service, target, agent);
-    }
-
-    HasMetadata restore(HasMetadata patched) {
-      return this == DEPLOYMENT
-          ? SidecarInjection.restore((Deployment) patched)
-          : SidecarInjection.restore((StatefulSet) patched);
     }
   }
 }

@@ -42,6 +42,9 @@ class RbacManifestsTest {
       "apps/deployments/get", "apps/deployments/update",
       "apps/statefulsets/get", "apps/statefulsets/update",
       "/services/update",
+      // SwapInstaller: get and update, as above; ShadowInstaller
+      "apps/deployments/create", "apps/deployments/delete",
+      "/services/create", "/services/delete",
       // AgentTlsSecrets
       "/secrets/get", "/secrets/create", "/secrets/update", "/secrets/delete",
       // SessionLeases, LeaseKeeper
