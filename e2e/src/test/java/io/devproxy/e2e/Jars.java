@@ -12,24 +12,25 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The built jars, run as a user runs them. The reactor packages them before the e2e tests run. */
-final class Jars {
+public final class Jars {
 
   static final Path REPO = Path.of("").toAbsolutePath().getParent();
   static final Path CLI = REPO.resolve("cli/target/devproxy-cli.jar");
   static final Path DAEMON = REPO.resolve("daemon/target/devproxy-daemon.jar");
-  static final Path AGENT = REPO.resolve("traffic-agent/target/devproxy-traffic-agent.jar");
+  public static final Path AGENT = REPO.resolve("traffic-agent/target/devproxy-traffic-agent.jar");
 
   private Jars() {}
 
-  static String java() {
+  /** The java binary of this JVM, to run the jars with. */
+  public static String java() {
     return ProcessHandle.current().info().command().orElse("java");
   }
 
   /** The result of a finished CLI run. */
-  record Run(int exitCode, String stdout, String stderr) {}
+  public record Run(int exitCode, String stdout, String stderr) {}
 
   /** Runs the CLI with {@code DEVPROXY_HOME=home} and waits for it (at most 60 s). */
-  static Run cli(Path home, String... args) throws IOException, InterruptedException {
+  public static Run cli(Path home, String... args) throws IOException, InterruptedException {
     assertThat(CLI).exists();
     List<String> command = new ArrayList<>(List.of(java(), "-jar", CLI.toString()));
     command.addAll(List.of(args));

@@ -7,12 +7,20 @@ import io.devproxy.daemon.kube.InterceptableService.PortMapping;
 import io.devproxy.daemon.kube.KubeClients;
 import io.devproxy.daemon.kube.KubeOptions;
 import io.devproxy.daemon.kube.ServiceCatalog;
+import io.devproxy.daemon.kube.SessionLeases;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
 import io.devproxy.proto.daemon.PortInfo;
 import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.tunnel.errors.DevproxyException;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
 
 /**
  * {@code devproxy list} on the daemon side: opens a client for the request's kube options, lists the
@@ -20,6 +28,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * factory is; each call opens and closes its own client.
  */
 public final class ServiceLister {
+
+  private static final Logger logger = Logger.getLogger(ServiceLister.class.getName());
 
   /** Opens a client the caller closes; {@link KubeClients#open} outside tests. */
   @FunctionalInterface
@@ -51,8 +61,10 @@ public final class ServiceLister {
       // KubeClients resolves the namespace (-n, else the context's, else "default") into the client's config.
       String namespace = client.getNamespace() != null ? client.getNamespace() : "default";
       ListReply.Builder reply = ListReply.newBuilder().setNamespace(namespace);
+      Map<String, Set<String>> interceptedBy = interceptedBy(client, namespace);
       for (InterceptableService svc : new ServiceCatalog(client).list(namespace)) {
-        reply.addServices(service(svc));
+        reply.addServices(service(svc).toBuilder()
+            .addAllInterceptedBy(interceptedBy.getOrDefault(svc.name(), Set.of())));
       }
       return reply.build();
     }
@@ -76,8 +88,29 @@ public final class ServiceLister {
     for (PortMapping port : svc.ports()) {
       info.addPorts(port(port));
     }
-    // intercepted_by stays empty for now: a later issue fills it from the agent sessions and their Leases.
     return info.build();
+  }
+
+  /**
+   * Who intercepts what, from the live session Leases: Service name → holders ({@code user@host (key)}). A
+   * Lease list that is forbidden leaves the column empty rather than failing the listing.
+   */
+  private static Map<String, Set<String>> interceptedBy(KubernetesClient client, String namespace) {
+    Map<String, Set<String>> result = new HashMap<>();
+    SessionLeases leases = new SessionLeases(client, Clock.systemUTC());
+    try {
+      for (Lease lease : leases.all(namespace)) {
+        Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        String service = annotations == null ? null : annotations.get(SessionLeases.INTERCEPT_ANNOTATION);
+        if (service != null && !leases.isExpired(lease) && lease.getSpec() != null
+            && lease.getSpec().getHolderIdentity() != null) {
+          result.computeIfAbsent(service, k -> new TreeSet<>()).add(lease.getSpec().getHolderIdentity());
+        }
+      }
+    } catch (DevproxyException e) {
+      logger.fine(() -> "no session Leases for 'intercepted by': " + e.getMessage());
+    }
+    return result;
   }
 
   private static PortInfo port(PortMapping p) {

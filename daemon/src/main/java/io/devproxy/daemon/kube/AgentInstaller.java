@@ -6,6 +6,9 @@ import io.devproxy.daemon.kube.WorkloadWrites.Kind;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.logging.Logger;
 
 /**
@@ -146,6 +149,82 @@ public final class AgentInstaller {
         shadow.uninstall(target.namespace(), names.deployment(), names.service());
       }
     }
+  }
+
+  /**
+   * Takes out what one session put in, from what its daemon saved (no {@link InterceptTarget} needed).
+   * Idempotent. For SIDECAR, call it only when no other session uses the agent.
+   *
+   * @param workloadKind the intercepted workload's kind ("Deployment" or "StatefulSet")
+   * @param workloadName the intercepted workload
+   * @param shadowDeployment the shadow Deployment (SHADOW), else ignored
+   * @param shadowService the shadow Service (SHADOW), else ignored
+   */
+  public void uninstall(InterceptMode mode, String namespace, String workloadKind, String workloadName,
+      String shadowDeployment, String shadowService, String sessionId) throws DevproxyException {
+    requireNonNull(mode, "mode");
+    switch (mode) {
+      case SIDECAR -> {
+        HasMetadata workload = writes.get(Kind.of(workloadKind, mode), namespace, workloadName);
+        if (workload != null && SwapInjection.isSwapped(workload)) {
+          log.info(() -> "[" + namespace + "/" + workloadKind + "/" + workloadName
+              + "] is swapped by another session now; sidecar leave changes nothing");
+          return;
+        }
+        sidecar.uninstall(namespace, workloadKind, workloadName);
+      }
+      case SWAP -> swap.uninstall(namespace, workloadKind, workloadName, sessionId);
+      case SHADOW -> shadow.uninstall(namespace, emptyToNull(shadowDeployment), emptyToNull(shadowService));
+    }
+  }
+
+  /**
+   * Cleans up after a session that ended without leave (its Lease expired): its shadow objects, its swap, and
+   * the sidecar of {@code workloadKind/workloadName} when {@code lastSession} says no live session uses it.
+   *
+   * @param workloadKind the kind of the workload whose pods ran the session's agent (a shadow's is Deployment)
+   * @param workloadName that workload
+   * @return what was restored or deleted, one phrase each (e.g. {@code restored deployment/orders})
+   */
+  public List<String> collect(String namespace, String workloadKind, String workloadName, String sessionId,
+      boolean lastSession) throws DevproxyException {
+    List<String> changes = new ArrayList<>();
+    int shadows = shadow.uninstallSession(namespace, sessionId);
+    if (shadows > 0) {
+      changes.add("deleted " + shadows + " shadow object(s) of session " + sessionId);
+    }
+    Kind kind;
+    try {
+      kind = Kind.of(workloadKind, InterceptMode.SIDECAR);
+    } catch (DevproxyException e) {
+      return changes;
+    }
+    HasMetadata workload = writes.get(kind, namespace, workloadName);
+    if (workload == null || ShadowInjection.isShadow(workload)) {
+      return changes;
+    }
+    String what = workloadKind.toLowerCase(Locale.ROOT) + "/" + workloadName;
+    if (SwapInjection.isSwapped(workload)) {
+      if (sessionId.equals(SwapInjection.session(workload))) {
+        swap.uninstall(namespace, workloadKind, workloadName, sessionId);
+        changes.add("restored " + what + " (swap of session " + sessionId + ")");
+      }
+    } else if (lastSession && SidecarInjection.isInjected(workload)) {
+      sidecar.uninstall(namespace, workloadKind, workloadName);
+      changes.add("restored " + what);
+    }
+    return changes;
+  }
+
+  /** Whether the workload's pod template runs the agent. */
+  public boolean hasAgent(String namespace, String workloadKind, String workloadName) throws DevproxyException {
+    HasMetadata workload = writes.get(Kind.of(workloadKind, InterceptMode.SIDECAR), namespace, workloadName);
+    return workload != null && PodTemplates.podSpec(workload).getContainers().stream()
+        .anyMatch(c -> AgentContainer.NAME.equals(c.getName()));
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   private void uninstallSidecar(InterceptTarget target) throws DevproxyException {

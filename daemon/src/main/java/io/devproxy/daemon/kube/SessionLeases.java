@@ -192,6 +192,25 @@ public final class SessionLeases {
   }
 
   /**
+   * Every devproxy session Lease in {@code namespace}, live or expired.
+   *
+   * <p>RBAC: {@code list} on {@code leases.coordination.k8s.io}.
+   */
+  public List<Lease> all(String namespace) throws DevproxyException {
+    requireNonNull(namespace, "namespace");
+    return KubeCalls.call("list", RESOURCE, namespace,
+        () -> client.leases().inNamespace(namespace)
+            .withLabel(AgentTlsSecrets.MANAGED_BY, AgentTlsSecrets.DEVPROXY).list().getItems()).stream()
+        .filter(l -> l.getMetadata().getLabels() != null && l.getMetadata().getLabels().containsKey(SESSION_LABEL))
+        .collect(Collectors.toList());
+  }
+
+  /** Whether {@code lease} has expired by the clock's now. */
+  public boolean isExpired(Lease lease) {
+    return isExpired(lease, clock.instant());
+  }
+
+  /**
    * The devproxy session Leases in {@code namespace} whose {@code renewTime} (else {@code acquireTime}) plus
    * {@code leaseDurationSeconds} is before the clock's now; a Lease with neither time counts as expired.
    *

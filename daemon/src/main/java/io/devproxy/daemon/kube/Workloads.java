@@ -28,12 +28,19 @@ final class Workloads {
     List<Deployment> deployments = KubeCalls.call("list", "deployments.apps", namespace,
         () -> client.apps().deployments().inNamespace(namespace).list().getItems());
     for (Deployment d : sorted(deployments)) {
-      result.add(workload(Workload.DEPLOYMENT, d, d.getSpec() == null ? null : d.getSpec().getTemplate()));
+      if (ShadowInjection.isShadow(d)) {
+        continue; // a developer's copy: intercept the original
+      }
+      // What the developer sees and means is the app as it was before devproxy put the agent in.
+      Deployment original = SidecarInjection.isInjected(d) ? SidecarInjection.restore(d) : d;
+      result.add(workload(Workload.DEPLOYMENT, d, original.getSpec() == null ? null : original.getSpec().getTemplate()));
     }
     List<StatefulSet> statefulSets = KubeCalls.call("list", "statefulsets.apps", namespace,
         () -> client.apps().statefulSets().inNamespace(namespace).list().getItems());
     for (StatefulSet s : sorted(statefulSets)) {
-      result.add(workload(Workload.STATEFUL_SET, s, s.getSpec() == null ? null : s.getSpec().getTemplate()));
+      StatefulSet original = SidecarInjection.isInjected(s) ? SidecarInjection.restore(s) : s;
+      result.add(workload(Workload.STATEFUL_SET, s, original.getSpec() == null ? null
+          : original.getSpec().getTemplate()));
     }
     List<ReplicaSet> replicaSets = KubeCalls.call("list", "replicasets.apps", namespace,
         () -> client.apps().replicaSets().inNamespace(namespace).list().getItems());

@@ -1,14 +1,17 @@
 package io.devproxy.daemon.tunnel;
 
+import io.devproxy.daemon.DaemonConfig;
 import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.Intercepts;
+import io.devproxy.daemon.kube.KubeClients;
+import io.devproxy.daemon.kube.KubeProvisioner;
+import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.DaemonState;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.SavedIntercept;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
-import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.tunnel.Matcher;
 import io.devproxy.tunnel.HostPort;
 import io.devproxy.tunnel.errors.DevproxyException;
@@ -26,19 +29,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -460,11 +464,20 @@ public final class TunnelIntercepts implements Intercepts {
     scheduler.shutdownNow();
   }
 
-  /** The ServiceLoader entry the daemon finds. */
+  /** The ServiceLoader entry the daemon finds: intercepts by agent address and in Kubernetes clusters. */
   public static final class Factory implements io.devproxy.daemon.InterceptsFactory {
     @Override
     public Intercepts create(DevproxyHome home, EventLoopGroup group) throws DevproxyException {
-      return TunnelIntercepts.create(home, group, null);
+      DaemonConfig config = DaemonConfig.load(home);
+      UserPki pki;
+      try {
+        pki = UserPki.loadOrCreate(home.pkiDir(), ownerName());
+      } catch (IOException | RuntimeException e) {
+        throw new DevproxyException(ErrorCategory.CONFIG, "cannot load the devproxy certificates under "
+            + home.pkiDir() + ": " + e.getMessage() + "; move that directory away to create new ones", e);
+      }
+      return TunnelIntercepts.create(home, group,
+          new KubeProvisioner(pki, config, KubeClients::open, Clock.systemUTC()));
     }
   }
 }

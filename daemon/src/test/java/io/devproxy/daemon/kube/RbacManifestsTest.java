@@ -45,15 +45,15 @@ class RbacManifestsTest {
       // SwapInstaller: get and update, as above; ShadowInstaller
       "apps/deployments/create", "apps/deployments/delete",
       "/services/create", "/services/delete",
-      // AgentTlsSecrets
-      "/secrets/get", "/secrets/create", "/secrets/update", "/secrets/delete",
+      // AgentTlsSecrets; NamespaceCleanup lists what it deletes
+      "/secrets/get", "/secrets/create", "/secrets/update", "/secrets/delete", "/secrets/list",
       // SessionLeases, LeaseKeeper
       "coordination.k8s.io/leases/get", "coordination.k8s.io/leases/list",
       "coordination.k8s.io/leases/create", "coordination.k8s.io/leases/update",
       "coordination.k8s.io/leases/delete",
       // intercept: follow agent pods, port-forward to them, surface image pull errors
       "/pods/get", "/pods/list", "/pods/watch",
-      "/pods/portforward/create",
+      "/pods/portforward/get", "/pods/portforward/create",
       "/events/get", "/events/list", "/events/watch");
 
   /** The agent restores its own workload when a session's Lease expires. */

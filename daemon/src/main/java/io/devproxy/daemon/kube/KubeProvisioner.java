@@ -1,0 +1,424 @@
+package io.devproxy.daemon.kube;
+
+import static java.util.Objects.requireNonNull;
+
+import io.devproxy.daemon.DaemonConfig;
+import io.devproxy.daemon.control.ServiceLister.ClientFactory;
+import io.devproxy.daemon.tunnel.AgentSource;
+import io.devproxy.daemon.tunnel.Provisioner;
+import io.devproxy.proto.daemon.ClusterBinding;
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
+import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
+import io.devproxy.tunnel.pki.UserPki;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Intercepts in a Kubernetes cluster: resolves the Service to its workload and port, takes a session Lease,
+ * makes sure the agent's TLS Secret trusts this developer, injects the agent (sidecar, swap or shadow), waits
+ * for the rollout, and hands out the agent pods behind port-forwards. {@code leave} undoes it: the last
+ * developer on a workload restores it; the others only take their CA out of the Secret.
+ *
+ * <p>Expired Leases (a laptop that vanished) are collected in every namespace this daemon works in, before it
+ * changes anything there: a workload no live session uses any more is restored.
+ *
+ * <p>Thread-safe. Owns one client per set of kube options, a scheduler and the Lease keepers.
+ */
+public final class KubeProvisioner implements Provisioner {
+
+  private static final Logger logger = Logger.getLogger(KubeProvisioner.class.getName());
+
+  private final UserPki pki;
+  private final DaemonConfig config;
+  private final ClientFactory clientFactory;
+  private final Clock clock;
+  private final ScheduledExecutorService executor;
+  private final Map<io.devproxy.proto.daemon.KubeOptions, Cluster> clusters = new HashMap<>();
+  private boolean closed;
+
+  /** One cluster connection: its client, Leases and their keeper. */
+  private record Cluster(KubernetesClient client, SessionLeases leases, LeaseKeeper keeper) {}
+
+  public KubeProvisioner(UserPki pki, DaemonConfig config, ClientFactory clientFactory, Clock clock) {
+    this.pki = requireNonNull(pki, "pki");
+    this.config = requireNonNull(config, "config");
+    this.clientFactory = requireNonNull(clientFactory, "clientFactory");
+    this.clock = requireNonNull(clock, "clock");
+    this.executor = Executors.newScheduledThreadPool(1, r -> {
+      Thread t = new Thread(r, "devproxy-kube");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  private synchronized Cluster cluster(io.devproxy.proto.daemon.KubeOptions options) throws DevproxyException {
+    if (closed) {
+      throw new DevproxyException(ErrorCategory.INTERNAL, "the daemon is shutting down; run the command again");
+    }
+    Cluster cluster = clusters.get(options);
+    if (cluster == null) {
+      KubernetesClient client = clientFactory.open(KubeOptions.fromWire(options));
+      SessionLeases leases = new SessionLeases(client, clock, config.lease());
+      LeaseKeeper keeper = new LeaseKeeper(leases, executor);
+      keeper.start();
+      cluster = new Cluster(client, leases, keeper);
+      clusters.put(options, cluster);
+    }
+    return cluster;
+  }
+
+  private static String namespaceOf(KubernetesClient client) {
+    return client.getNamespace() != null ? client.getNamespace() : KubeClients.DEFAULT_NAMESPACE;
+  }
+
+  @Override
+  public String namespace(io.devproxy.proto.daemon.KubeOptions kube) throws DevproxyException {
+    return namespaceOf(cluster(kube).client());
+  }
+
+  @Override
+  public Provisioned provision(InterceptRequest request, String sessionId, String owner, Consumer<String> progress)
+      throws DevproxyException, InterruptedException {
+    Cluster cluster = cluster(request.getKube());
+    KubernetesClient client = cluster.client();
+    String namespace = namespaceOf(client);
+    InterceptMode mode = InterceptMode.parse(request.getMode());
+    collectExpired(cluster, namespace);
+
+    InterceptTarget target = new TargetResolver(client).resolve(namespace, request.getName(),
+        emptyToNull(request.getRemotePort()), emptyToNull(request.getContainer()));
+    String agentWorkload = AgentInstaller.agentWorkloadName(mode, target, request.getKey());
+    AgentSpec agent = new AgentSpec(request.getAgentImage().isEmpty() ? config.agentImage() : request.getAgentImage(),
+        config.agentTunnelPort(), config.agentAdminPort(), AgentSpec.defaultResources(),
+        AgentSpec.tlsSecretName(agentWorkload));
+    AgentInstaller installer = new AgentInstaller(client);
+    progress.accept("service " + target.service() + " → " + kindName(target.workloadKind(), target.workloadName())
+        + ", container " + target.container() + " port " + target.containerPort() + " (" + mode.id() + " mode)");
+
+    Lease lease = cluster.leases().acquire(namespace, sessionId, owner, agentKind(mode, target), agentWorkload,
+        request.getName());
+    String leaseName = lease.getMetadata().getName();
+    boolean secretWritten = false;
+    AgentInstaller.Installed installed = null;
+    try {
+      new AgentTlsSecrets(client, pki).ensure(namespace, agent.tlsSecretName(), List.of());
+      secretWritten = true;
+      installed = installer.install(mode, target, agent, request.getKey(), sessionId);
+      String where = kindName(installed.agentWorkloadKind(), installed.agentWorkloadName());
+      progress.accept(installed.reused() ? "the agent is already in " + where + "; reusing it"
+          : (mode == InterceptMode.SHADOW ? "created " + where + " and service " + installed.shadowService()
+              : "injected the agent into " + where) + "; waiting for the rollout");
+      Duration timeout = request.getTimeoutSeconds() > 0 ? Duration.ofSeconds(request.getTimeoutSeconds())
+          : config.rolloutTimeout();
+      new RolloutWatch(client).await(namespace, installed.agentWorkloadKind(), installed.agentWorkloadName(), timeout,
+          progress);
+      cluster.keeper().add(namespace, leaseName);
+      ClusterBinding binding = ClusterBinding.newBuilder()
+          .setNamespace(namespace)
+          .setService(target.service())
+          .setWorkloadKind(installed.agentWorkloadKind())
+          .setWorkloadName(installed.agentWorkloadName())
+          .setMode(mode.id())
+          .setLeaseName(leaseName)
+          .setTlsSecret(agent.tlsSecretName())
+          .setAgentTunnelPort(agent.tunnelPort())
+          .setTargetKind(target.workloadKind())
+          .setTargetName(target.workloadName())
+          .setShadowService(installed.shadowService() == null ? "" : installed.shadowService())
+          .build();
+      return new KubeIntercept(request.getKube(), binding, sessionId);
+    } catch (DevproxyException | RuntimeException | InterruptedException e) {
+      boolean interrupted = Thread.interrupted();
+      undo(cluster, namespace, installed != null && !installed.reused() ? installed : null, target, leaseName,
+          agentKind(mode, target) + "/" + agentWorkload, agent.tlsSecretName(), secretWritten);
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
+  }
+
+  private static String agentKind(InterceptMode mode, InterceptTarget target) {
+    return mode == InterceptMode.SHADOW ? "Deployment" : target.workloadKind();
+  }
+
+  /**
+   * Undoes a failed provisioning. The agent comes out only if this session put it in and no other live session
+   * uses it.
+   *
+   * @param installed what this session wrote; null when it wrote nothing (or reused the agent)
+   */
+  private void undo(Cluster cluster, String namespace, AgentInstaller.Installed installed, InterceptTarget target,
+      String leaseName, String agentWorkload, String secret, boolean secretWritten) {
+    try {
+      if (installed != null && othersOn(cluster, namespace, leaseName, agentWorkload).isEmpty()) {
+        new AgentInstaller(cluster.client()).uninstall(installed);
+      }
+      if (secretWritten) {
+        new AgentTlsSecrets(cluster.client(), pki).removeCa(namespace, secret);
+      }
+      cluster.leases().release(namespace, leaseName);
+    } catch (DevproxyException | RuntimeException e) {
+      logger.log(Level.WARNING, "[" + namespace + "/" + target.service() + "] could not undo the failed intercept: "
+          + e.getMessage() + " (run 'devproxy uninstall " + target.service() + " -n " + namespace + "')");
+    }
+  }
+
+  static String kindName(String kind, String name) {
+    return kind.toLowerCase(Locale.ROOT) + "/" + name;
+  }
+
+  /** The live Leases of other sessions on {@code workload} ({@code Kind/name}). */
+  private List<Lease> othersOn(Cluster cluster, String namespace, String ownLease, String workload)
+      throws DevproxyException {
+    List<Lease> others = new ArrayList<>();
+    for (Lease lease : cluster.leases().all(namespace)) {
+      if (!lease.getMetadata().getName().equals(ownLease)
+          && workload.equals(annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))
+          && !cluster.leases().isExpired(lease)) {
+        others.add(lease);
+      }
+    }
+    return others;
+  }
+
+  private static String annotation(HasMetadata object, String key) {
+    Map<String, String> annotations = object.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(key);
+  }
+
+  /**
+   * Cleans up after sessions whose Lease expired: restores each workload no live session uses any more, then
+   * deletes the Lease. Failures are logged: they must not stop a developer's own intercept.
+   */
+  void collectExpired(Cluster cluster, String namespace) {
+    List<Lease> expired;
+    try {
+      expired = cluster.leases().expired(namespace);
+    } catch (DevproxyException e) {
+      logger.log(Level.FINE, "cannot list expired Leases in " + namespace + ": " + e.getMessage());
+      return;
+    }
+    for (Lease lease : expired) {
+      String name = lease.getMetadata().getName();
+      String workload = annotation(lease, SessionLeases.WORKLOAD_ANNOTATION);
+      try {
+        String sessionId = lease.getMetadata().getLabels().get(SessionLeases.SESSION_LABEL);
+        List<String> changes = List.of();
+        if (workload != null && workload.contains("/")) {
+          String workloadName = workload.substring(workload.indexOf('/') + 1);
+          boolean last = othersOn(cluster, namespace, name, workload).isEmpty();
+          changes = new ArrayList<>(new AgentInstaller(cluster.client()).collect(namespace,
+              workload.substring(0, workload.indexOf('/')), workloadName, sessionId, last));
+          if (last && KubeCalls.call("delete", "secrets", namespace, () -> cluster.client().secrets()
+              .inNamespace(namespace).withName(AgentSpec.tlsSecretName(workloadName)).delete()).size() > 0) {
+            changes.add("deleted secret/" + AgentSpec.tlsSecretName(workloadName));
+          }
+        }
+        cluster.leases().release(namespace, name);
+        String done = changes.isEmpty() ? "nothing to restore" : String.join(", ", changes);
+        logger.info(() -> "[" + namespace + "] session Lease " + name + " of " + lease.getSpec().getHolderIdentity()
+            + " expired: " + done);
+      } catch (DevproxyException | RuntimeException e) {
+        logger.log(Level.WARNING, "[" + namespace + "] cannot clean up after the expired Lease " + name + ": "
+            + e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public Provisioned resume(InterceptRequest request, String sessionId, String owner, ClusterBinding binding)
+      throws DevproxyException {
+    Cluster cluster = cluster(request.getKube());
+    String namespace = binding.getNamespace();
+    if (!new AgentInstaller(cluster.client()).hasAgent(namespace, binding.getWorkloadKind(),
+        binding.getWorkloadName())) {
+      throw new DevproxyException(ErrorCategory.CLUSTER, kindName(binding.getWorkloadKind(), binding.getWorkloadName())
+          + " in namespace " + namespace + " no longer runs the agent (the session's Lease expired and it was"
+          + " cleaned up); run 'devproxy intercept " + request.getName() + "' again");
+    }
+    cluster.leases().acquire(namespace, sessionId, owner, binding.getWorkloadKind(), binding.getWorkloadName(),
+        request.getName());
+    cluster.keeper().add(namespace, binding.getLeaseName());
+    collectExpired(cluster, namespace);
+    return new KubeIntercept(request.getKube(), binding, sessionId);
+  }
+
+  /** One intercept's hold on the cluster. */
+  private final class KubeIntercept implements Provisioned {
+    private final io.devproxy.proto.daemon.KubeOptions options;
+    private final ClusterBinding binding;
+    private final String sessionId;
+    private boolean released;
+
+    KubeIntercept(io.devproxy.proto.daemon.KubeOptions options, ClusterBinding binding, String sessionId) {
+      this.options = options;
+      this.binding = binding;
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    public ClusterBinding binding() {
+      return binding;
+    }
+
+    @Override
+    public AgentSource agents() {
+      return new PodSource(options, binding);
+    }
+
+    @Override
+    public void describe(InterceptInfo.Builder info) {
+      info.setNamespace(binding.getNamespace())
+          .setWorkload(kindName(binding.getTargetKind(), binding.getTargetName()))
+          .setMode(binding.getMode())
+          .setShadowService(binding.getShadowService());
+    }
+
+    @Override
+    public void release() throws DevproxyException {
+      synchronized (this) {
+        if (released) {
+          return;
+        }
+        released = true;
+      }
+      Cluster cluster = cluster(options);
+      String namespace = binding.getNamespace();
+      cluster.keeper().remove(namespace, binding.getLeaseName());
+      InterceptMode mode = InterceptMode.parse(binding.getMode());
+      List<Lease> others = othersOn(cluster, namespace, binding.getLeaseName(),
+          binding.getWorkloadKind() + "/" + binding.getWorkloadName());
+      if (others.isEmpty() || mode != InterceptMode.SIDECAR) {
+        new AgentInstaller(cluster.client()).uninstall(mode, namespace, binding.getTargetKind(),
+            binding.getTargetName(), binding.getWorkloadName(), binding.getShadowService(), sessionId);
+      } else {
+        logger.info(() -> "[" + namespace + "/" + binding.getWorkloadName() + "] " + others.size()
+            + " other session(s) still use the agent; leaving it in");
+      }
+      new AgentTlsSecrets(cluster.client(), pki).removeCa(namespace, binding.getTlsSecret());
+      cluster.leases().release(namespace, binding.getLeaseName());
+    }
+  }
+
+  /** The agent pods of a binding's workload, each behind a port-forward. */
+  private final class PodSource implements AgentSource {
+    private final io.devproxy.proto.daemon.KubeOptions options;
+    private final ClusterBinding binding;
+    private AgentPods pods;
+    private boolean closed;
+
+    PodSource(io.devproxy.proto.daemon.KubeOptions options, ClusterBinding binding) {
+      this.options = options;
+      this.binding = binding;
+    }
+
+    @Override
+    public void start(Listener listener) throws DevproxyException {
+      Cluster cluster = cluster(options);
+      Map<String, String> selector = selector(cluster.client(), binding);
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        pods = new AgentPods(cluster.client(), binding.getNamespace(), selector, binding.getAgentTunnelPort(),
+            new AgentPods.Listener() {
+              @Override
+              public void added(String pod, java.net.InetSocketAddress address) {
+                listener.added(pod, address);
+              }
+
+              @Override
+              public void removed(String pod) {
+                listener.removed(pod);
+              }
+            }, executor);
+      }
+      pods.start();
+    }
+
+    @Override
+    public void close() {
+      AgentPods current;
+      synchronized (this) {
+        closed = true;
+        current = pods;
+      }
+      if (current != null) {
+        current.close();
+      }
+    }
+  }
+
+  /** The pod selector of the workload whose pods run the agent. */
+  private static Map<String, String> selector(KubernetesClient client, ClusterBinding binding)
+      throws DevproxyException {
+    String ns = binding.getNamespace();
+    String name = binding.getWorkloadName();
+    LabelSelector selector = switch (binding.getWorkloadKind()) {
+      case "Deployment" -> KubeCalls.call("get", "deployments.apps", ns, () -> {
+        var d = client.apps().deployments().inNamespace(ns).withName(name).get();
+        return d == null ? null : d.getSpec().getSelector();
+      });
+      case "StatefulSet" -> KubeCalls.call("get", "statefulsets.apps", ns, () -> {
+        var s = client.apps().statefulSets().inNamespace(ns).withName(name).get();
+        return s == null ? null : s.getSpec().getSelector();
+      });
+      default -> KubeCalls.call("get", "replicasets.apps", ns, () -> {
+        var r = client.apps().replicaSets().inNamespace(ns).withName(name).get();
+        return r == null ? null : r.getSpec().getSelector();
+      });
+    };
+    if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
+      throw new DevproxyException(ErrorCategory.CLUSTER, kindName(binding.getWorkloadKind(), name) + " in namespace "
+          + ns + " is gone or has no matchLabels selector; run the intercept again");
+    }
+    return selector.getMatchLabels();
+  }
+
+  @Override
+  public UninstallReply uninstall(UninstallRequest request) throws DevproxyException {
+    Cluster cluster = cluster(request.getKube());
+    String namespace = namespaceOf(cluster.client());
+    List<String> changes = new NamespaceCleanup(cluster.client()).uninstall(namespace,
+        request.getAll() ? null : request.getName());
+    return UninstallReply.newBuilder().setNamespace(namespace).addAllChanges(changes).build();
+  }
+
+  @Override
+  public void close() {
+    List<Cluster> all;
+    synchronized (this) {
+      closed = true;
+      all = new ArrayList<>(clusters.values());
+      clusters.clear();
+    }
+    for (Cluster cluster : all) {
+      cluster.keeper().close();
+      cluster.client().close();
+    }
+    executor.shutdownNow();
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}

@@ -1,0 +1,322 @@
+package io.devproxy.daemon.kube;
+
+import static io.devproxy.daemon.kube.KubeFixtures.container;
+import static io.devproxy.daemon.kube.KubeFixtures.deployment;
+import static io.devproxy.daemon.kube.KubeFixtures.port;
+import static io.devproxy.daemon.kube.KubeFixtures.service;
+import static io.devproxy.daemon.kube.KubeFixtures.servicePort;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.devproxy.daemon.DaemonConfig;
+import io.devproxy.daemon.kube.testing.ReadyPods;
+import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
+import io.devproxy.proto.daemon.ClusterBinding;
+import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.UninstallReply;
+import io.devproxy.proto.daemon.UninstallRequest;
+import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
+import io.devproxy.tunnel.pki.UserPki;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole cluster side of an intercept against the mock API server (CRUD), with {@link ReadyPods} standing in
+ * for the controllers: what intercept leaves in the cluster, and that leave, a failure, Ctrl-C, an expired Lease
+ * and uninstall each put it back exactly.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubeProvisionerTest {
+
+  static KubernetesMockServer server;
+  static KubernetesClient client;
+
+  private static final String NS = "test"; // the namespace of the mock server's clients
+  private static final Map<String, String> APP = Map.of("app", "orders");
+
+  @TempDir Path dir;
+
+  private final MutableClock clock = new MutableClock();
+  private final List<KubeProvisioner> provisioners = new ArrayList<>();
+  private final List<String> progress = new CopyOnWriteArrayList<>();
+  private ReadyPods pods;
+  private UserPki alice;
+  private UserPki bob;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    alice = UserPki.loadOrCreate(dir.resolve("alice"), "alice@laptop");
+    bob = UserPki.loadOrCreate(dir.resolve("bob"), "bob@desk");
+    for (HasMetadata o : List.of(
+        deployment(NS, "orders", APP, container("app", port("http", 8080))),
+        service(NS, "orders", APP, servicePort("http", 80, new IntOrString("http"))),
+        deployment(NS, "billing", Map.of("app", "billing"), container("app", port(null, 9090))),
+        service(NS, "billing", Map.of("app", "billing"), servicePort(null, 80, new IntOrString(9090))))) {
+      client.resource(o).create();
+    }
+    pods = new ReadyPods(client, NS);
+  }
+
+  @AfterEach
+  void tearDown() {
+    pods.close();
+    provisioners.forEach(KubeProvisioner::close);
+    client.apps().deployments().inNamespace(NS).delete();
+    client.services().inNamespace(NS).delete();
+    client.secrets().inNamespace(NS).delete();
+    client.leases().inNamespace(NS).delete();
+    client.pods().inNamespace(NS).delete();
+  }
+
+  private KubeProvisioner provisioner(UserPki pki) {
+    DaemonConfig config = new DaemonConfig("registry.example.com/devproxy/agent:1", 8443, 9901, Duration.ofSeconds(30),
+        Duration.ofSeconds(30));
+    KubeProvisioner p = new KubeProvisioner(pki, config, options -> server.createClient(), clock);
+    provisioners.add(p);
+    return p;
+  }
+
+  private static InterceptRequest request(String name, String mode, String key) {
+    return InterceptRequest.newBuilder().setName(name).setLocalPort(8080).setMode(mode).setKey(key)
+        .setTimeoutSeconds(20).build();
+  }
+
+  private static Deployment orders() {
+    return client.apps().deployments().inNamespace(NS).withName("orders").get();
+  }
+
+  /** The parts of an object a user wrote: spec, labels, annotations. */
+  private static List<Object> userParts(HasMetadata o) {
+    Object spec = o instanceof Deployment d ? d.getSpec() : ((io.fabric8.kubernetes.api.model.Service) o).getSpec();
+    return List.of(String.valueOf(spec), String.valueOf(o.getMetadata().getLabels()),
+        String.valueOf(o.getMetadata().getAnnotations()));
+  }
+
+  /** Every Deployment and Service as the user wrote it, by kind and name; how many Secrets and Leases. */
+  private static Map<String, Object> snapshot() {
+    Map<String, Object> all = new TreeMap<>();
+    for (Deployment d : client.apps().deployments().inNamespace(NS).list().getItems()) {
+      all.put("deployment/" + d.getMetadata().getName(), userParts(d));
+    }
+    for (io.fabric8.kubernetes.api.model.Service s : client.services().inNamespace(NS).list().getItems()) {
+      all.put("service/" + s.getMetadata().getName(), userParts(s));
+    }
+    all.put("secrets", client.secrets().inNamespace(NS).list().getItems().size());
+    all.put("leases", client.leases().inNamespace(NS).list().getItems().size());
+    return all;
+  }
+
+  @Test
+  void sidecarInterceptChangesTheClusterAndLeaveRestoresItExactly() throws Exception {
+    Map<String, Object> before = snapshot();
+
+    Provisioned p = provisioner(alice).provision(request("orders", "sidecar", "alice"), "a1b2c3d4-session", "alice@laptop",
+        progress::add);
+
+    Deployment patched = orders();
+    assertThat(patched.getSpec().getTemplate().getSpec().getContainers()).extracting(c -> c.getName())
+        .containsExactly("app", AgentContainer.NAME);
+    assertThat(patched.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "devproxy");
+    assertThat(client.secrets().inNamespace(NS).withName(AgentSpec.tlsSecretName("orders")).get().getData())
+        .containsOnlyKeys("server.crt", "server.key", "clients-ca.crt");
+    assertThat(client.leases().inNamespace(NS).list().getItems()).singleElement()
+        .satisfies(l -> assertThat(l.getSpec().getHolderIdentity()).isEqualTo("alice@laptop"))
+        .satisfies(l -> assertThat(l.getMetadata().getAnnotations())
+            .containsEntry(SessionLeases.WORKLOAD_ANNOTATION, "Deployment/orders"));
+    ClusterBinding binding = p.binding();
+    assertThat(binding.getNamespace()).isEqualTo(NS);
+    assertThat(binding.getWorkloadName()).isEqualTo("orders");
+    assertThat(binding.getMode()).isEqualTo("sidecar");
+    assertThat(binding.getAgentTunnelPort()).isEqualTo(8443);
+    InterceptInfo.Builder info = InterceptInfo.newBuilder();
+    p.describe(info);
+    assertThat(info.getWorkload()).isEqualTo("deployment/orders");
+    assertThat(progress).anyMatch(l -> l.startsWith("service orders → deployment/orders, container app port 8080"))
+        .anyMatch(l -> l.contains("injected the agent into deployment/orders"))
+        .anyMatch(l -> l.contains("2/2 pods ready with the agent"));
+
+    p.release();
+
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void twoDevelopersShareTheSidecarAndTheLastOneRestores() throws Exception {
+    Map<String, Object> before = snapshot();
+    Provisioned a = provisioner(alice).provision(request("orders", "sidecar", "alice"), "aaaa1111-s", "alice@laptop",
+        progress::add);
+    Provisioned b = provisioner(bob).provision(request("orders", "sidecar", "bob"), "bbbb2222-s", "bob@desk",
+        progress::add);
+    assertThat(progress).anyMatch(l -> l.contains("the agent is already in deployment/orders; reusing it"));
+
+    a.release();
+
+    assertThat(orders().getSpec().getTemplate().getSpec().getContainers()).extracting(c -> c.getName())
+        .contains(AgentContainer.NAME);
+    assertThat(client.leases().inNamespace(NS).list().getItems()).singleElement()
+        .satisfies(l -> assertThat(l.getSpec().getHolderIdentity()).isEqualTo("bob@desk"));
+    assertThat(client.secrets().inNamespace(NS).withName(AgentSpec.tlsSecretName("orders")).get()).isNotNull();
+
+    b.release();
+
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void swapAndShadowAreRestoredToo() throws Exception {
+    Map<String, Object> before = snapshot();
+
+    Provisioned swap = provisioner(alice).provision(request("billing", "swap", "alice"), "cccc3333-s", "alice@laptop",
+        progress::add);
+    Provisioned shadow = provisioner(bob).provision(request("orders", "shadow", "bob"), "dddd4444-s", "bob@desk",
+        progress::add);
+
+    assertThat(client.apps().deployments().inNamespace(NS).withName("billing").get().getSpec().getTemplate().getSpec()
+        .getContainers()).extracting(c -> c.getName()).containsExactly(AgentContainer.NAME);
+    assertThat(shadow.binding().getWorkloadName()).isEqualTo("orders-devproxy-bob");
+    assertThat(shadow.binding().getShadowService()).isEqualTo("orders-devproxy-bob");
+    assertThat(client.apps().deployments().inNamespace(NS).withName("orders-devproxy-bob").get()).isNotNull();
+    assertThat(userParts(orders())).isEqualTo(userParts(deployment(NS, "orders", APP,
+        container("app", port("http", 8080)))));
+
+    swap.release();
+    shadow.release();
+
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void anAgentImageThatCannotBePulledFailsTheInterceptAndUndoesIt() {
+    Map<String, Object> before = snapshot();
+    pods.failImages(image -> image.startsWith("registry.example.com/nope"));
+
+    DevproxyException e = catchThrowableOfType(DevproxyException.class, () -> provisioner(alice).provision(
+        request("orders", "sidecar", "alice").toBuilder().setAgentImage("registry.example.com/nope:1").build(),
+        "eeee5555-s", "alice@laptop", progress::add));
+
+    assertThat(e.category()).isEqualTo(ErrorCategory.CLUSTER);
+    assertThat(e.getMessage()).contains("registry.example.com/nope:1").contains("cannot be pulled")
+        .contains("--agent-image");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void interruptingTheRolloutWaitUndoesTheIntercept() throws Exception {
+    Map<String, Object> before = snapshot();
+    pods.pause(true);
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    CompletableFuture<Throwable> failure = CompletableFuture.supplyAsync(() -> {
+      worker.set(Thread.currentThread());
+      try {
+        provisioner(alice).provision(request("orders", "sidecar", "alice"), "ffff6666-s", "alice@laptop",
+            progress::add);
+        return null;
+      } catch (Exception e) {
+        return e;
+      }
+    });
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (progress.stream().noneMatch(l -> l.contains("waiting for the rollout")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+
+    worker.get().interrupt();
+
+    assertThat(failure.get()).isInstanceOf(InterruptedException.class);
+    pods.pause(false);
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aForbiddenLeaseChangesNothingAndNamesTheVerb() {
+    Map<String, Object> before = snapshot();
+    server.expect().post().withPath("/apis/coordination.k8s.io/v1/namespaces/" + NS + "/leases")
+        .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden").withMessage("forbidden").build())
+        .once();
+
+    DevproxyException e = catchThrowableOfType(DevproxyException.class, () -> provisioner(alice).provision(
+        request("orders", "sidecar", "alice"), "abab7777-s", "alice@laptop", progress::add));
+
+    assertThat(e.category()).isEqualTo(ErrorCategory.CLUSTER);
+    assertThat(e.getMessage()).startsWith("forbidden: create leases.coordination.k8s.io in namespace " + NS);
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void anExpiredLeaseIsCleanedUpByTheNextDaemonThatWorksInTheNamespace() throws Exception {
+    Map<String, Object> before = snapshot();
+    KubeProvisioner vanished = provisioner(alice);
+    vanished.provision(request("orders", "sidecar", "alice"), "acac8888-s", "alice@laptop", progress::add);
+    vanished.close(); // the laptop is gone: nobody renews the Lease, nobody leaves
+
+    clock.advance(Duration.ofMinutes(2));
+    Provisioned b = provisioner(bob).provision(request("billing", "sidecar", "bob"), "bdbd9999-s", "bob@desk",
+        progress::add);
+    b.release();
+
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void uninstallAllRemovesEveryTrace() throws Exception {
+    Map<String, Object> before = snapshot();
+    provisioner(alice).provision(request("orders", "sidecar", "alice"), "adad1212-s", "alice@laptop", progress::add);
+    provisioner(bob).provision(request("billing", "swap", "bob"), "bebe3434-s", "bob@desk", progress::add);
+    provisioner(bob).provision(request("orders", "shadow", "bob"), "bfbf5656-s", "bob@desk", progress::add);
+
+    UninstallReply one = provisioner(alice).uninstall(UninstallRequest.newBuilder().setName("billing").build());
+    UninstallReply all = provisioner(alice).uninstall(UninstallRequest.newBuilder().setAll(true).build());
+
+    assertThat(one.getChangesList()).contains("restored deployment/billing");
+    assertThat(all.getChangesList()).contains("restored deployment/orders", "deleted deployment/orders-devproxy-bob",
+        "deleted service/orders-devproxy-bob");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  /** A clock tests move forward. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now = Instant.now();
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.devproxy.e2e.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.devproxy.daemon.kube.testing.PortForwardingMockServer;
+import io.devproxy.e2e.Jars;
+import io.devproxy.sandbox.http.RestServer;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code devproxy intercept orders --port L} as a user runs it — the CLI and daemon jars as processes — against
+ * a mock API server that serves port-forwards, with {@link KubeletStandIn} running the injected agent container
+ * as a real process. Everything is as in a cluster except the kubelet and the pod network (one loopback).
+ */
+class KubeInterceptTest {
+
+  private static final String NS = "shop";
+  private static final Map<String, String> ORDERS = Map.of("app", "orders");
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path work;
+
+  private final AtomicReference<KubeletStandIn> kubelet = new AtomicReference<>();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private PortForwardingMockServer mock;
+  private KubernetesClient client;
+  private RestServer local;
+  private Path home;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (home != null) {
+      Jars.cli(home, "quit");
+    }
+    if (kubelet.get() != null) {
+      kubelet.get().close();
+    }
+    if (local != null) {
+      local.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+    if (mock != null) {
+      mock.close();
+    }
+  }
+
+  @Test
+  void interceptInjectsTheAgentTunnelsThroughAPortForwardAndLeaveRestoresTheCluster() throws Exception {
+    int[] ports = freePorts(3);
+    mock = PortForwardingMockServer.start((ns, pod, port) -> kubelet.get() == null ? null
+        : kubelet.get().podAddress(ns, pod, port));
+    client = mock.client();
+    createOrders(ports[0]);
+    kubelet.set(new KubeletStandIn(client, NS, work.resolve("kubelet"), KubeInterceptTest::clusterApp).start());
+    await().atMost(WAIT).until(() -> kubelet.get().runningPods().size() == 1);
+    Map<String, Object> before = snapshot();
+    home = Files.createDirectories(work.resolve("h"));
+    Files.writeString(home.resolve("config.properties"), "agentImage=ghcr.io/devproxy/traffic-agent:test\n"
+        + "agentTunnelPort=" + ports[1] + "\nagentAdminPort=" + ports[2] + "\n");
+    Path kubeconfig = mock.writeKubeconfig(work.resolve("kubeconfig"), NS);
+    local = new RestServer("local", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false);
+    local.start();
+
+    Jars.Run intercept = Jars.cli(home, "intercept", "orders", "--port", Integer.toString(local.address().getPort()),
+        "--kubeconfig", kubeconfig.toString(), "--key", "alice", "--timeout", "45s");
+
+    assertThat(intercept.exitCode()).as(intercept.stderr() + kubelet.get().describe()).isZero();
+    assertThat(intercept.stderr()).contains("service orders → deployment/orders, container app port " + ports[0])
+        .contains("injected the agent into deployment/orders; waiting for the rollout")
+        .contains("deployment/orders: 1/1 pods ready with the agent");
+    assertThat(intercept.stdout()).contains("intercepting orders").contains("workload:").contains("shop/deployment/orders")
+        .contains("1/1 pods connected");
+    int agentPort = listenPort(client.apps().deployments().inNamespace(NS).withName("orders").get());
+    assertThat(get(agentPort, "alice").body()).as("with the header: the local build").isEqualTo("local\n");
+    assertThat(get(agentPort, null).body()).as("without: the cluster's copy").isEqualTo("cluster\n");
+    assertThat(get(agentPort, "bob").body()).isEqualTo("cluster\n");
+    Jars.Run status = Jars.cli(home, "status", "-o", "json");
+    assertThat(status.stdout()).contains("\"workload\": \"deployment/orders\"").contains("\"agentsConnected\": 1");
+    assertThat(client.leases().inNamespace(NS).list().getItems()).hasSize(1);
+
+    Jars.Run leave = Jars.cli(home, "leave", "orders");
+
+    assertThat(leave.exitCode()).as(leave.stderr()).isZero();
+    assertThat(snapshot()).isEqualTo(before);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get(ports[0], "alice").body()).isEqualTo("cluster\n"));
+  }
+
+  /** The orders Deployment (one replica, its app probed on the port named http) and its Service on port 80. */
+  private void createOrders(int appPort) {
+    Container app = new ContainerBuilder().withName("app").withImage("registry.example.com/orders:1.0")
+        .addNewPort().withName("http").withContainerPort(appPort).withProtocol("TCP").endPort()
+        .withNewReadinessProbe().withNewHttpGet().withPath("/who").withPort(new IntOrString("http")).endHttpGet()
+            .withPeriodSeconds(2).endReadinessProbe()
+        .build();
+    client.resource(new DeploymentBuilder().withNewMetadata().withName("orders").withNamespace(NS).endMetadata()
+        .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(ORDERS).endSelector()
+            .withNewTemplate().withNewMetadata().withLabels(ORDERS).endMetadata()
+                .withNewSpec().withContainers(app).endSpec()
+            .endTemplate()
+        .endSpec().build()).create();
+    client.resource(new ServiceBuilder().withNewMetadata().withName("orders").withNamespace(NS).endMetadata()
+        .withNewSpec().withSelector(ORDERS).addNewPort().withName("web").withPort(80)
+            .withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort().endSpec()
+        .build()).create();
+  }
+
+  /** The cluster's copy of the app: a RestServer "cluster" on the container's port. */
+  private static AutoCloseable clusterApp(Container container, Map<String, String> env) {
+    RestServer server = new RestServer("cluster", new InetSocketAddress(InetAddress.getLoopbackAddress(),
+        container.getPorts().get(0).getContainerPort()), false);
+    server.start();
+    return server;
+  }
+
+  /** Deployments and Services as the user wrote them (spec, labels, annotations); Secrets and Leases by name. */
+  private Map<String, Object> snapshot() {
+    Map<String, Object> all = new java.util.TreeMap<>();
+    for (Deployment d : client.apps().deployments().inNamespace(NS).list().getItems()) {
+      all.put("deployment/" + d.getMetadata().getName(), List.of(String.valueOf(d.getSpec()), meta(d)));
+    }
+    for (Service s : client.services().inNamespace(NS).list().getItems()) {
+      all.put("service/" + s.getMetadata().getName(), List.of(String.valueOf(s.getSpec()), meta(s)));
+    }
+    all.put("secrets", client.secrets().inNamespace(NS).list().getItems().stream()
+        .map(s -> s.getMetadata().getName()).toList());
+    all.put("leases", client.leases().inNamespace(NS).list().getItems().stream()
+        .map(l -> l.getMetadata().getName()).toList());
+    return all;
+  }
+
+  private static String meta(HasMetadata o) {
+    return o.getMetadata().getLabels() + " " + o.getMetadata().getAnnotations();
+  }
+
+  /** The port the injected agent serves the Service on, from its DEVPROXY_LISTEN. */
+  private static int listenPort(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("devproxy-agent")).flatMap(c -> c.getEnv().stream())
+        .filter(e -> e.getName().equals("DEVPROXY_LISTEN")).map(EnvVar::getValue)
+        .map(v -> Integer.parseInt(v.substring(v.lastIndexOf(':') + 1))).findFirst().orElseThrow();
+  }
+
+  private HttpResponse<String> get(int port, String session) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/who"))
+        .timeout(Duration.ofSeconds(10));
+    if (session != null) {
+      request.header("x-devproxy-session", session);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    int[] ports = new int[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+}
