@@ -53,7 +53,7 @@ public final class Jars {
   }
 
   /** The daemon's pid from its pid file, or -1. */
-  static long daemonPid(Path home) throws IOException {
+  public static long daemonPid(Path home) throws IOException {
     Path pidFile = home.resolve("daemon.pid");
     if (!Files.exists(pidFile)) {
       return -1;

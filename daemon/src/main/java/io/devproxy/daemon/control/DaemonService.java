@@ -7,9 +7,9 @@ import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
+import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
-import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
@@ -18,6 +18,7 @@ import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorStatus;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.logging.Logger;
@@ -53,8 +54,8 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
   }
 
   /**
-   * Runs the intercept on this call's thread, streaming its progress. A CLI that cancels the call (Ctrl-C)
-   * interrupts the thread, so the engine abandons the intercept and undoes what it changed.
+   * Runs the intercept on this call's thread, streaming its progress. A CLI that cancels the call (Ctrl-C, or
+   * its process ending) interrupts the thread, so the engine abandons the intercept and undoes what it changed.
    */
   @Override
   public void intercept(InterceptRequest request, StreamObserver<InterceptProgress> responseObserver) {
@@ -62,14 +63,17 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
     Thread worker = Thread.currentThread();
     Object lock = new Object();
     boolean[] running = {true};
-    call.setOnCancelHandler(() -> {
+    // Not setOnCancelHandler: its callback waits behind this very method on the call's serializing executor.
+    // gRPC cancels the call's Context on a separate executor, which reaches a method that is still working.
+    Context.CancellationListener onCancel = context -> {
       synchronized (lock) {
         if (running[0]) {
           logger.info(() -> "intercept '" + request.getName() + "' cancelled by the CLI");
           worker.interrupt();
         }
       }
-    });
+    };
+    Context.current().addListener(onCancel, Runnable::run);
     try {
       InterceptProgress done = InterceptProgress.newBuilder()
           .setIntercept(intercepts.intercept(request, line -> {
@@ -87,6 +91,7 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
         call.onError(ErrorStatus.toStatus(e));
       }
     } finally {
+      Context.current().removeListener(onCancel);
       synchronized (lock) {
         running[0] = false;
         Thread.interrupted(); // a cancel racing with the end must not leak into the executor's next task

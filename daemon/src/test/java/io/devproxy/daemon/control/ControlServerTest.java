@@ -16,6 +16,7 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.errors.ErrorStatus;
 import io.devproxy.tunnel.netty.EventLoops;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.netty.channel.EventLoopGroup;
 import java.net.StandardProtocolFamily;
@@ -102,6 +103,24 @@ class ControlServerTest {
     assertThat(status.getPid()).isEqualTo(4242);
     assertThat(status.getHome()).isEqualTo(dir.toString());
     assertThat(status.getInterceptsList()).containsExactly(info);
+  }
+
+  @Test
+  void aCancelledInterceptCallInterruptsTheIntercept() throws Exception {
+    startServer();
+    CountDownLatch interrupted = new CountDownLatch(1);
+    intercepts.interruptedWhileWaiting = interrupted;
+    Context.CancellableContext call = Context.current().withCancellation();
+    List<String> progress = new ArrayList<>();
+
+    call.run(() -> {
+      var replies = client().stub().intercept(InterceptRequest.newBuilder().setName("web").build());
+      progress.add(replies.next().getMessage());
+      call.cancel(null); // what the CLI does on Ctrl-C
+    });
+
+    assertThat(progress).containsExactly("preparing web");
+    assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("the daemon's intercept thread was interrupted").isTrue();
   }
 
   @Test

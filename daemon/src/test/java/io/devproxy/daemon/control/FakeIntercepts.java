@@ -7,10 +7,11 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** In-memory intercepts; an armed failure is thrown by the next {@link #intercept} or {@link #leave}. */
 final class FakeIntercepts implements Intercepts {
@@ -20,6 +21,8 @@ final class FakeIntercepts implements Intercepts {
   final AtomicInteger closeCount = new AtomicInteger();
   volatile Exception nextFailure;
   volatile Runnable onClose = () -> {};
+  /** When set, intercept waits until its thread is interrupted (a rollout that never ends), then counts down. */
+  volatile CountDownLatch interruptedWhileWaiting;
 
   @Override
   public synchronized InterceptInfo intercept(InterceptRequest request, Consumer<String> progress)
@@ -27,6 +30,15 @@ final class FakeIntercepts implements Intercepts {
     requests.add(request);
     progress.accept("preparing " + request.getName());
     throwArmedFailure();
+    CountDownLatch waiting = interruptedWhileWaiting;
+    if (waiting != null) {
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        waiting.countDown();
+        throw new DevproxyException(ErrorCategory.USER, "cancelled");
+      }
+    }
     InterceptInfo info =
         InterceptInfo.newBuilder()
             .setName(request.getName())

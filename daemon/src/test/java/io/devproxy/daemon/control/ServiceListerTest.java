@@ -3,6 +3,7 @@ package io.devproxy.daemon.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.devproxy.daemon.kube.SessionLeases;
 import io.devproxy.proto.daemon.KubeOptions;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
@@ -26,6 +27,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.StatusRuntimeException;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +136,25 @@ class ServiceListerTest {
         .addPorts(PortInfo.newBuilder().setServicePort(80).setServicePortName("web").setContainer("app")
             .setContainerPort(8080).setContainerPortName("http"))
         .build());
+  }
+
+  @Test
+  void interceptedByNamesTheHoldersOfLiveSessionLeases() throws Exception {
+    createShop("leased");
+    SessionLeases leases = new SessionLeases(client, Clock.systemUTC());
+    leases.acquire("leased", "alice-session-1", "alice@laptop", "Deployment", "orders", "orders");
+    leases.acquire("leased", "bob-session-22", "bob@desk", "Deployment", "orders", "orders");
+    SessionLeases past = new SessionLeases(client, Clock.offset(Clock.systemUTC(), Duration.ofHours(-1)));
+    past.acquire("leased", "carol-session-3", "carol@gone", "Deployment", "orders", "orders");
+    ControlClient control = start(new ServiceLister(this::mockClient));
+
+    ListReply reply = control.stub().list(request("", "leased", ""));
+
+    assertThat(reply.getServicesList()).filteredOn(s -> s.getName().equals("orders")).singleElement()
+        .satisfies(s -> assertThat(s.getInterceptedByList()).as("expired Leases do not count")
+            .containsExactly("alice@laptop", "bob@desk"));
+    assertThat(reply.getServicesList()).filteredOn(s -> s.getName().equals("external-db")).singleElement()
+        .satisfies(s -> assertThat(s.getInterceptedByList()).isEmpty());
   }
 
   @Test

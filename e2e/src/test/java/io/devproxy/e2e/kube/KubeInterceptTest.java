@@ -109,6 +109,27 @@ class KubeInterceptTest {
     assertThat(status.stdout()).contains("\"workload\": \"deployment/orders\"").contains("\"agentsConnected\": 1");
     assertThat(client.leases().inNamespace(NS).list().getItems()).hasSize(1);
 
+    // The pod goes (a node drain, an eviction): the intercept follows its replacement.
+    String firstPod = kubelet.get().runningPods().iterator().next();
+    client.pods().inNamespace(NS).withName(firstPod).delete();
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(kubelet.get().runningPods()).doesNotContain(firstPod).hasSize(1);
+      assertThat(getQuietly(agentPort, "alice")).as("the session on the new pod's agent").isEqualTo("local\n");
+    });
+    assertThat(Jars.cli(home, "status", "-o", "json").stdout()).as("the agent address names the pod")
+        .contains(kubelet.get().runningPods().iterator().next());
+
+    // The daemon dies (kill -9): the next command starts one that resumes the intercept and its port-forward.
+    long daemon = Jars.daemonPid(home);
+    ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+    await().atMost(WAIT).until(() -> !ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false));
+    assertThat(Jars.cli(home, "status").exitCode()).isZero();
+    assertThat(Jars.daemonPid(home)).isNotEqualTo(daemon);
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(Jars.cli(home, "status", "-o", "json").stdout()).contains("\"state\": \"ACTIVE\"");
+      assertThat(getQuietly(agentPort, "alice")).isEqualTo("local\n");
+    });
+
     Jars.Run leave = Jars.cli(home, "leave", "orders");
 
     assertThat(leave.exitCode()).as(leave.stderr()).isZero();
@@ -178,6 +199,15 @@ class KubeInterceptTest {
       request.header("x-devproxy-session", session);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  /** The body, or the failure as text: for awaits across a pod's replacement. */
+  private String getQuietly(int port, String session) {
+    try {
+      return get(port, session).body();
+    } catch (IOException | InterruptedException e) {
+      return e.toString();
+    }
   }
 
   private static int[] freePorts(int n) throws IOException {
