@@ -109,6 +109,10 @@ public final class DaemonClient implements AutoCloseable {
             + logFile);
       });
     } catch (StatusRuntimeException e) {
+      if (call.isCancelled()) {
+        throw new DevproxyException(ErrorCategory.USER, "interrupted; the daemon undoes what intercept '"
+            + request.getName() + "' changed ('devproxy status' shows when it is gone)");
+      }
       throw translate(e);
     } catch (DevproxyException e) {
       throw e;

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 public final class Jars {
 
   static final Path REPO = Path.of("").toAbsolutePath().getParent();
-  static final Path CLI = REPO.resolve("cli/target/devproxy-cli.jar");
-  static final Path DAEMON = REPO.resolve("daemon/target/devproxy-daemon.jar");
+  public static final Path CLI = REPO.resolve("cli/target/devproxy-cli.jar");
+  public static final Path DAEMON = REPO.resolve("daemon/target/devproxy-daemon.jar");
   public static final Path AGENT = REPO.resolve("traffic-agent/target/devproxy-traffic-agent.jar");
 
   private Jars() {}

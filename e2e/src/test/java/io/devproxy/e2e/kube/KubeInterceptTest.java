@@ -137,6 +137,41 @@ class KubeInterceptTest {
     await().atMost(WAIT).untilAsserted(() -> assertThat(get(ports[0], "alice").body()).isEqualTo("cluster\n"));
   }
 
+  @Test
+  void stoppingTheCliWhileTheRolloutWaitsUndoesTheIntercept() throws Exception {
+    int[] ports = freePorts(3);
+    mock = PortForwardingMockServer.start((ns, pod, port) -> null);
+    client = mock.client();
+    createOrders(ports[0]); // no kubelet: the agent's pods never come, the rollout waits
+    Map<String, Object> before = snapshot();
+    home = Files.createDirectories(work.resolve("h"));
+    Files.writeString(home.resolve("config.properties"), "agentTunnelPort=" + ports[1] + "\nagentAdminPort="
+        + ports[2] + "\n");
+    Path kubeconfig = mock.writeKubeconfig(work.resolve("kubeconfig"), NS);
+    Path err = work.resolve("intercept.err");
+    ProcessBuilder cli = new ProcessBuilder(Jars.java(), "-jar", Jars.CLI.toString(), "intercept", "orders",
+        "--port", "8080", "--kubeconfig", kubeconfig.toString(), "--timeout", "5m")
+        .redirectOutput(work.resolve("intercept.out").toFile()).redirectError(err.toFile());
+    cli.environment().put("DEVPROXY_HOME", home.toString());
+    cli.environment().put("DEVPROXY_DAEMON_JAR", Jars.DAEMON.toString());
+    Process intercept = cli.start();
+    try {
+      await().atMost(WAIT).until(() -> Files.readString(err).contains("waiting for the rollout"));
+      assertThat(client.apps().deployments().inNamespace(NS).withName("orders").get().getSpec().getTemplate()
+          .getSpec().getContainers()).hasSize(2);
+
+      intercept.destroy(); // SIGTERM, as Ctrl-C: the CLI cancels its call on the way out
+
+      assertThat(intercept.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(read(err)).contains("devproxy: interrupted; the daemon undoes what intercept 'orders' changed");
+    } finally {
+      intercept.destroyForcibly();
+    }
+    await().atMost(WAIT).untilAsserted(() -> assertThat(snapshot())
+        .as(() -> "CLI: " + read(err) + "\ndaemon: " + daemonLog()).isEqualTo(before));
+    assertThat(Jars.cli(home, "status").stdout()).contains("no intercepts");
+  }
+
   /** The orders Deployment (one replica, its app probed on the port named http) and its Service on port 80. */
   private void createOrders(int appPort) {
     Container app = new ContainerBuilder().withName("app").withImage("registry.example.com/orders:1.0")
@@ -199,6 +234,26 @@ class KubeInterceptTest {
       request.header("x-devproxy-session", session);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private String daemonLog() {
+    try (var files = Files.list(home.resolve("logs"))) {
+      StringBuilder out = new StringBuilder();
+      for (Path f : files.toList()) {
+        out.append(Files.readString(f));
+      }
+      return out.toString();
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 
   /** The body, or the failure as text: for awaits across a pod's replacement. */
