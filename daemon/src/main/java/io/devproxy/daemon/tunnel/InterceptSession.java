@@ -45,6 +45,10 @@ final class InterceptSession implements AutoCloseable {
   private final String owner;
   private final Matcher matcher;
   private final AgentConnection connection;
+  /** The agent in messages: its address, or its pod and the forward's address. */
+  private final String agent;
+  /** What to check when the agent cannot be reached at all. */
+  private final String unreachableHint;
   private final ScheduledExecutorService scheduler;
   private final LocalTarget target;
 
@@ -59,12 +63,15 @@ final class InterceptSession implements AutoCloseable {
   private final CompletableFuture<Void> firstRegistration = new CompletableFuture<>();
 
   InterceptSession(InterceptRequest request, String sessionId, String owner, Matcher matcher,
-      AgentConnection connection, LocalTarget target, ScheduledExecutorService scheduler) {
+      AgentConnection connection, String agent, String unreachableHint, LocalTarget target,
+      ScheduledExecutorService scheduler) {
     this.request = requireNonNull(request, "request");
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.owner = owner;
     this.matcher = matcher;
     this.connection = connection;
+    this.agent = agent;
+    this.unreachableHint = unreachableHint;
     this.scheduler = scheduler;
     this.target = target;
   }
@@ -155,7 +162,7 @@ final class InterceptSession implements AutoCloseable {
           }
           lastLoggedFailure = null;
           logger.info(() -> "[" + request.getName() + "] session " + sessionId + (message.getRegistered().getResumed()
-              ? " resumed" : " registered") + " on agent " + connection.address());
+              ? " resumed" : " registered") + " on agent " + agent);
           connection.refill();
           firstRegistration.complete(null);
         }
@@ -165,7 +172,7 @@ final class InterceptSession implements AutoCloseable {
             lastError = reason;
           }
           firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.USER,
-              "the agent at " + connection.address() + " refused intercept '" + request.getName() + "': " + reason));
+              "the agent " + agent + " refused intercept '" + request.getName() + "': " + reason));
           stream.cancel("the agent refused the session: " + reason, null); // status shows why
         }
         case HEARTBEAT -> {
@@ -183,7 +190,7 @@ final class InterceptSession implements AutoCloseable {
 
     @Override
     public void onError(Throwable t) {
-      String certificateProblem = certificateProblem(connection.address(), t);
+      String certificateProblem = certificateProblem(agent, t);
       broken(stream, certificateProblem != null ? certificateProblem : describe(t), certificateProblem != null);
     }
 
@@ -236,8 +243,7 @@ final class InterceptSession implements AutoCloseable {
     }
     if (!firstRegistration.isDone()) {
       firstRegistration.completeExceptionally(new DevproxyException(ErrorCategory.CLUSTER, certificates ? cause
-          : "cannot reach the agent at " + connection.address() + ": " + cause
-              + "; check --agent-address and that the agent is running"));
+          : "cannot reach the agent " + agent + ": " + cause + "; " + unreachableHint));
       return;
     }
     // The same failure repeating every few seconds (an agent that is down, a CA that is not trusted) is
@@ -245,7 +251,7 @@ final class InterceptSession implements AutoCloseable {
     boolean repeated = cause.equals(lastLoggedFailure);
     lastLoggedFailure = cause;
     logger.log(repeated ? Level.FINE : Level.WARNING, () -> "[" + request.getName() + "] tunnel to "
-        + connection.address() + " broke (" + cause + "); reconnecting in " + delay + " ms");
+        + agent + " broke (" + cause + "); reconnecting in " + delay + " ms");
     scheduler.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -305,7 +311,7 @@ final class InterceptSession implements AutoCloseable {
     if (!tls) {
       return null;
     }
-    return "the agent at " + address + " refused our certificate or presented one we do not trust"
+    return "the agent " + address + " refused our certificate or presented one we do not trust"
         + (detail == null ? "" : " (" + detail + ")")
         + "; run 'devproxy certs agent --out DIR' on the agent's TLS directory";
   }

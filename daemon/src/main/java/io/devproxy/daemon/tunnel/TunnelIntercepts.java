@@ -245,22 +245,26 @@ public final class TunnelIntercepts implements Intercepts {
         UpstreamProtocol.parse(request.getLocalProtocol()), Duration.ofSeconds(2));
     Intercept[] self = new Intercept[1];
     Intercept intercept = new Intercept(request, sessionId, Matchers.describe(matcher), local, provisioned, source,
-        (agent, address) -> newSession(self[0], matcher, address), this::discard);
+        (agent, address) -> newSession(self[0], matcher, agent, address), this::discard);
     self[0] = intercept;
     bySession.put(sessionId, intercept.target());
     return intercept;
   }
 
   /** The session of {@code intercept} on the agent at {@code address}, with a retained connection. */
-  private InterceptSession newSession(Intercept intercept, Matcher matcher, InetSocketAddress address) {
+  private InterceptSession newSession(Intercept intercept, Matcher matcher, String agent, InetSocketAddress address) {
     AgentConnection connection;
     synchronized (this) {
       connection = connections.computeIfAbsent(address.getHostString() + ":" + address.getPort(),
           a -> new AgentConnection(address, clientId, tls, group, scheduler, bySession::get));
       connection.retain();
     }
+    boolean fixed = !intercept.request().getAgentAddress().isEmpty();
+    String name = fixed ? "at " + agent : "in pod " + agent + " (port-forward " + connection.address() + ")";
+    String hint = fixed ? "check --agent-address and that the agent is running"
+        : "check the agent's log: kubectl logs " + agent + " -c devproxy-agent";
     return new InterceptSession(intercept.request(), intercept.sessionId(), owner, matcher,
-        connection, intercept.target(), scheduler);
+        connection, name, hint, intercept.target(), scheduler);
   }
 
   /** Unregisters one session and releases its connection. */

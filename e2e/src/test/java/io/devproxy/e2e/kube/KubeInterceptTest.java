@@ -135,6 +135,18 @@ class KubeInterceptTest {
     assertThat(leave.exitCode()).as(leave.stderr()).isZero();
     assertThat(snapshot()).isEqualTo(before);
     await().atMost(WAIT).untilAsserted(() -> assertThat(get(ports[0], "alice").body()).isEqualTo("cluster\n"));
+
+    // quit restores too: the daemon leaves every intercept before it stops.
+    Jars.Run again = Jars.cli(home, "intercept", "orders", "--port", Integer.toString(local.address().getPort()),
+        "--kubeconfig", kubeconfig.toString(), "--key", "alice", "--timeout", "45s");
+    assertThat(again.exitCode()).as(again.stderr()).isZero();
+    assertThat(snapshot()).isNotEqualTo(before);
+    long daemonPid = Jars.daemonPid(home);
+
+    assertThat(Jars.cli(home, "quit").exitCode()).isZero();
+
+    await().atMost(WAIT).until(() -> !ProcessHandle.of(daemonPid).map(ProcessHandle::isAlive).orElse(false));
+    assertThat(snapshot()).isEqualTo(before);
   }
 
   @Test
