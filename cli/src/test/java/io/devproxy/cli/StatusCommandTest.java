@@ -120,6 +120,26 @@ class StatusCommandTest {
   }
 
   @Test
+  void clusterInterceptsShowTheirWorkloadAndConnectedPods() throws Exception {
+    InterceptInfo orders = WEB.toBuilder().setName("orders").setAgentAddress("orders-7d9-1, orders-7d9-2")
+        .setNamespace("shop").setWorkload("deployment/orders").setMode("shadow").setShadowService("orders-devproxy-alice")
+        .setAgents(2).setAgentsConnected(1).setState("CONNECTING").build();
+    startDaemon().status = StatusReply.newBuilder().setVersion("1.2.3").setPid(1).setHome("/h").addIntercepts(orders)
+        .build();
+
+    CliRunner.Result table = new CliRunner(home()).run("status");
+    CliRunner.Result json = new CliRunner(home()).run("status", "-o", "json");
+
+    assertThat(table.out().lines().toList()).contains(
+        "orders  alice  shop/deployment/orders 1/2  8080   CONNECTING  12        1.3ms");
+    Map<String, Object> intercept =
+        TestJson.object(TestJson.array(TestJson.object(TestJson.parse(json.out())).get("intercepts")).get(0));
+    assertThat(intercept).containsEntry("namespace", "shop").containsEntry("workload", "deployment/orders")
+        .containsEntry("mode", "shadow").containsEntry("shadowService", "orders-devproxy-alice")
+        .containsEntry("agents", 2.0).containsEntry("agentsConnected", 1.0);
+  }
+
+  @Test
   void tableWithoutIntercepts() throws Exception {
     startDaemon();
 
