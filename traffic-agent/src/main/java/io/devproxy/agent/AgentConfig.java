@@ -2,6 +2,7 @@ package io.devproxy.agent;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.agent.janitor.JanitorConfig;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -18,9 +19,17 @@ import java.time.Duration;
  * @param appProtocol how to speak to the app
  * @param sessionGrace how long a session outlives its daemon's connection
  * @param streamWait how long a matched request waits for a tunnel stream
+ * @param janitor what the lease janitor looks after; null for none (not in a pod devproxy injected, or turned off)
  */
 public record AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
-    Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait) {
+    Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait,
+    JanitorConfig janitor) {
+
+  /** An agent without a lease janitor. */
+  public AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
+      Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait) {
+    this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, null);
+  }
 
   public AgentConfig {
     requireNonNull(listen, "listen");

@@ -1,5 +1,6 @@
 package io.devproxy.agent;
 
+import io.devproxy.agent.janitor.JanitorConfig;
 import io.devproxy.tunnel.HostPort;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.io.PrintWriter;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,9 +59,32 @@ public final class AgentMain implements Callable<Integer> {
       converter = DurationConverter.class, description = "How long a matched request waits for a tunnel stream. Default: 10s.")
   Duration streamWait;
 
+  @Option(names = "--workload", defaultValue = "${env:DEVPROXY_WORKLOAD}", paramLabel = "KIND/NAME",
+      description = "The workload whose pods run this agent (Deployment/NAME or StatefulSet/NAME); the lease janitor"
+          + " restores it when a developer's session Lease expires. Env: DEVPROXY_WORKLOAD (set by devproxy).")
+  String workload;
+
+  @Option(names = "--shadow-service", defaultValue = "${env:DEVPROXY_SHADOW_SERVICE}", paramLabel = "NAME",
+      description = "In a shadow copy: its Service, which the lease janitor deletes with the copy."
+          + " Env: DEVPROXY_SHADOW_SERVICE (set by devproxy).")
+  String shadowService;
+
+  @Option(names = "--lease-janitor", arity = "1", defaultValue = "${env:DEVPROXY_LEASE_JANITOR:-true}",
+      paramLabel = "true|false",
+      description = "Whether the agent restores its workload itself when a session's Lease expires, if its"
+          + " ServiceAccount may (devproxy rbac --agent). Env: DEVPROXY_LEASE_JANITOR. Default: ${DEFAULT-VALUE}.")
+  boolean leaseJanitor;
+
+  @Option(names = "--lease-janitor-interval", defaultValue = "${env:DEVPROXY_LEASE_JANITOR_INTERVAL:-PT10S}",
+      paramLabel = "DURATION", converter = JanitorIntervalConverter.class,
+      description = "How often the lease janitor looks at the session Leases (jittered by 20%; at least 100ms)."
+          + " Env: DEVPROXY_LEASE_JANITOR_INTERVAL. Default: 10s.")
+  Duration leaseJanitorInterval;
+
   @Override
   public Integer call() throws Exception {
-    AgentConfig config = new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait);
+    AgentConfig config = new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace,
+        streamWait, janitorConfig());
     TrafficAgent agent;
     try {
       agent = new TrafficAgent(config).start();
@@ -74,6 +99,28 @@ public final class AgentMain implements Callable<Integer> {
     }, "devproxy-agent-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * What the lease janitor looks after; null when it is off, or when no workload is named (an agent not injected
+   * by devproxy). A bad workload turns the janitor off with a warning rather than stop the agent: the janitor must
+   * never cost the app its traffic.
+   */
+  JanitorConfig janitorConfig() {
+    Logger log = Logger.getLogger(AgentMain.class.getName());
+    if (!leaseJanitor) {
+      log.info("lease janitor off (--lease-janitor=false): developers' daemons clean up after expired sessions");
+      return null;
+    }
+    if (workload == null || workload.isEmpty()) {
+      return null;
+    }
+    try {
+      return JanitorConfig.inCluster(workload, shadowService, leaseJanitorInterval);
+    } catch (IllegalArgumentException e) {
+      log.warning("lease janitor off: --workload (DEVPROXY_WORKLOAD) " + e.getMessage());
+      return null;
+    }
   }
 
   public static void main(String[] args) {
@@ -119,6 +166,17 @@ public final class AgentMain implements Callable<Integer> {
     @Override
     public UpstreamProtocol convert(String value) {
       return UpstreamProtocol.parse(value);
+    }
+  }
+
+  static final class JanitorIntervalConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration interval = HostPort.parseDuration(value);
+      if (interval.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new CommandLine.TypeConversionException("'" + value + "' (expected: at least 100ms)");
+      }
+      return interval;
     }
   }
 

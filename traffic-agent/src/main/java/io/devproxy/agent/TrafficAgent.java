@@ -5,6 +5,7 @@ import io.devproxy.agent.admin.AgentMetrics;
 import io.devproxy.agent.admin.PrometheusText;
 import io.devproxy.agent.front.AgentContext;
 import io.devproxy.agent.front.FrontInitializer;
+import io.devproxy.agent.janitor.LeaseJanitor;
 import io.devproxy.agent.routing.SessionRegistry;
 import io.devproxy.agent.tunnel.ClientDirectory;
 import io.devproxy.agent.tunnel.TunnelService;
@@ -27,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The traffic agent process: the router on the service port, the tunnel server, the admin port. Owns its
- * event loops, scheduler and listeners; {@link #close()} stops them in reverse start order.
+ * The traffic agent process: the router on the service port, the tunnel server, the admin port and, when
+ * configured and the pod's ServiceAccount is mounted, the {@link LeaseJanitor}. Owns its event loops, scheduler,
+ * listeners and janitor; {@link #close()} stops them in reverse start order.
  */
 public final class TrafficAgent implements AutoCloseable {
 
@@ -51,6 +53,7 @@ public final class TrafficAgent implements AutoCloseable {
   private Server tunnelServer;
   private Channel frontChannel;
   private AdminServer admin;
+  private LeaseJanitor janitor;
   private volatile boolean ready;
   private boolean closed;
 
@@ -103,6 +106,9 @@ public final class TrafficAgent implements AutoCloseable {
 
     admin = AdminServer.start(config.adminListen(), boss, () -> ready,
         () -> PrometheusText.render(metrics, sessions.sessions(), clients.all()));
+    if (config.janitor() != null) {
+      janitor = LeaseJanitor.start(config.janitor(), metrics);
+    }
     ready = true;
     logger.info(() -> "devproxy traffic agent " + VERSION + " serving " + listenAddress() + " (app: "
         + (app == null ? "none" : app.displayAddress()) + "), tunnel on " + tunnelAddress() + ", admin on "
@@ -145,6 +151,9 @@ public final class TrafficAgent implements AutoCloseable {
     }
     closed = true;
     ready = false;
+    if (janitor != null) {
+      janitor.close();
+    }
     if (admin != null) {
       admin.close();
     }

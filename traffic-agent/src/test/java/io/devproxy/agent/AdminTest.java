@@ -114,8 +114,11 @@ class AdminTest {
         "devproxy_agent_requests_total{route=\"bad_request\"}",
         "devproxy_agent_tunnel_streams",
         "devproxy_agent_sessions{state=\"connected\"}",
-        "devproxy_agent_sessions{state=\"grace\"}");
+        "devproxy_agent_sessions{state=\"grace\"}",
+        "devproxy_agent_lease_cleanups_total{result=\"done\"}",
+        "devproxy_agent_lease_cleanups_total{result=\"failed\"}");
     assertThat(samples.get("devproxy_agent_sessions{state=\"connected\"}")).isZero();
+    assertThat(samples.get("devproxy_agent_lease_cleanups_total{result=\"done\"}")).isZero();
   }
 
   @Test

@@ -3,14 +3,17 @@ package io.devproxy.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.devproxy.agent.janitor.JanitorConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The agent's flags: a bad one exits 2 with a message naming it. Every other flag is valid and the TLS
@@ -80,6 +83,43 @@ class AgentMainTest {
 
     assertThat(run(validArgsWith("--session-grace", "forever"))).isEqualTo(2);
     assertThat(err.toString()).contains("--session-grace", "'forever'");
+  }
+
+  @Test
+  void badLeaseJanitorFlagsExit2NamingTheFlag() {
+    assertThat(run(validArgsWith("--lease-janitor", "maybe"))).isEqualTo(2);
+    assertThat(err.toString()).contains("--lease-janitor", "'maybe'");
+
+    assertThat(run(validArgsWith("--lease-janitor-interval", "10ms"))).isEqualTo(2);
+    assertThat(err.toString()).contains("--lease-janitor-interval", "'10ms' (expected: at least 100ms)");
+  }
+
+  @Test
+  void theInjectedWorkloadTurnsTheLeaseJanitorOnUnlessItIsSwitchedOff() {
+    assumeTrue(System.getenv("DEVPROXY_WORKLOAD") == null, "DEVPROXY_WORKLOAD is set in this environment");
+    assumeTrue(System.getenv("DEVPROXY_LEASE_JANITOR") == null, "DEVPROXY_LEASE_JANITOR is set in this environment");
+
+    JanitorConfig shadow = janitorConfig("--workload", "Deployment/orders-devproxy-alice",
+        "--shadow-service", "orders-devproxy-alice", "--lease-janitor-interval", "3s");
+    assertThat(shadow.workloadKind()).isEqualTo("Deployment");
+    assertThat(shadow.workloadName()).isEqualTo("orders-devproxy-alice");
+    assertThat(shadow.shadowService()).isEqualTo("orders-devproxy-alice");
+    assertThat(shadow.interval()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(shadow.forbiddenBackoff()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(shadow.serviceAccountDir()).isEqualTo(Path.of("/var/run/secrets/kubernetes.io/serviceaccount"));
+    assertThat(shadow.apiServer()).as("from KUBERNETES_SERVICE_HOST/PORT").isNull();
+
+    assertThat(janitorConfig("--workload", "StatefulSet/ledger").interval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(janitorConfig()).as("not injected by devproxy").isNull();
+    assertThat(janitorConfig("--workload", "Deployment/orders", "--lease-janitor", "false")).isNull();
+    assertThat(janitorConfig("--workload", "ReplicaSet/orders")).as("off with a warning, traffic unaffected").isNull();
+    assertThat(janitorConfig("--workload", "orders")).isNull();
+  }
+
+  private JanitorConfig janitorConfig(String... extra) {
+    AgentMain main = new AgentMain();
+    new CommandLine(main).parseArgs(validArgsWith(extra));
+    return main.janitorConfig();
   }
 
   @Test

@@ -30,6 +30,13 @@ final class AgentContainer {
   static final String TLS_VOLUME = "devproxy-agent-tls";
   static final String TLS_DIR = "/etc/devproxy/tls";
   static final String LISTEN_ENV = "DEVPROXY_LISTEN";
+  /**
+   * {@code Kind/name} of the workload whose pods run the agent, as the session Leases' {@code devproxy.io/workload}
+   * annotation names it: the agent's lease janitor restores that workload when a session's Lease expires.
+   */
+  static final String WORKLOAD_ENV = "DEVPROXY_WORKLOAD";
+  /** A shadow agent's own Service, which its lease janitor deletes with the shadow Deployment. */
+  static final String SHADOW_SERVICE_ENV = "DEVPROXY_SHADOW_SERVICE";
   /** Non-root user of the distroless "nonroot" images. */
   static final long RUN_AS_USER = 65532L;
   /**
@@ -41,6 +48,23 @@ final class AgentContainer {
   private AgentContainer() {}
 
   /**
+   * The variables that tell the agent which workload its pods belong to ({@value #WORKLOAD_ENV}) and, for a
+   * shadow, its Service ({@value #SHADOW_SERVICE_ENV}), so it can clean up after an expired session itself.
+   *
+   * @param workloadKind "Deployment" or "StatefulSet"
+   * @param shadowService the shadow Service; null unless the agent runs in a shadow Deployment
+   */
+  static List<EnvVar> workloadEnv(String workloadKind, String workloadName, String shadowService) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(new EnvVar(WORKLOAD_ENV, workloadKind + "/" + workloadName, null));
+    if (shadowService != null) {
+      env.add(new EnvVar(SHADOW_SERVICE_ENV, shadowService, null));
+    }
+    return env;
+  }
+
+  /**
+   * @param workloadEnv from {@link #workloadEnv}
    * @param listenPortName the name the agent's service port takes over from the app; null to leave it unnamed
    * @param listenPort the port the agent serves the Service on
    * @param app {@code host:port} of the app for unmatched traffic; null for an agent with no app (it answers
@@ -49,8 +73,8 @@ final class AgentContainer {
    * @param usedPortNames port names already in the pod: the agent's tunnel and admin ports stay unnamed
    *     rather than clash with one
    */
-  static Container container(AgentSpec agent, String listenPortName, int listenPort, String app, String appProtocol,
-      Set<String> usedPortNames) {
+  static Container container(AgentSpec agent, List<EnvVar> workloadEnv, String listenPortName, int listenPort,
+      String app, String appProtocol, Set<String> usedPortNames) {
     List<io.fabric8.kubernetes.api.model.ContainerPort> ports = new ArrayList<>();
     ports.add(new ContainerPortBuilder().withName(listenPortName).withContainerPort(listenPort)
         .withProtocol("TCP").build());
@@ -63,6 +87,7 @@ final class AgentContainer {
         new EnvVar("DEVPROXY_TUNNEL_LISTEN", "0.0.0.0:" + agent.tunnelPort(), null),
         new EnvVar("DEVPROXY_ADMIN_LISTEN", "0.0.0.0:" + agent.adminPort(), null),
         new EnvVar("DEVPROXY_TLS_DIR", TLS_DIR, null)));
+    env.addAll(workloadEnv);
     if (app != null) {
       env.add(new EnvVar("DEVPROXY_APP", app, null));
       env.add(new EnvVar("DEVPROXY_APP_PROTOCOL", appProtocol, null));
@@ -102,10 +127,12 @@ final class AgentContainer {
    * readiness, no startup probe), because the app's probes would hit the agent's service port; lifecycle hooks
    * are dropped (the agent image has no shell to run them).
    *
+   * @param workloadEnv from {@link #workloadEnv}: the workload whose pods run the agent (the shadow's, for a shadow)
    * @param usedPortNames port names already in the pod, {@code app}'s included
    */
-  static Container replacing(Container app, AgentSpec agent, int listenPort, Set<String> usedPortNames) {
-    Container agentContainer = container(agent, null, listenPort, null, null, usedPortNames);
+  static Container replacing(Container app, AgentSpec agent, List<EnvVar> workloadEnv, int listenPort,
+      Set<String> usedPortNames) {
+    Container agentContainer = container(agent, workloadEnv, null, listenPort, null, null, usedPortNames);
     List<ContainerPort> agentPorts = agentContainer.getPorts();
     List<ContainerPort> ports = new ArrayList<>();
     if (app.getPorts() != null) {

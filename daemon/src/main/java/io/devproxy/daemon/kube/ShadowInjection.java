@@ -101,7 +101,8 @@ public final class ShadowInjection {
     Deployment source = SidecarInjection.isInjected(original) ? SidecarInjection.restore(original)
         : new DeploymentBuilder(original).build();
     PodTemplateSpec template = new PodTemplateSpecBuilder(source.getSpec().getTemplate()).build();
-    SwapInjection.replace(template.getSpec(), target, agent);
+    SwapInjection.replace(template.getSpec(), target, agent,
+        AgentContainer.workloadEnv(Workload.DEPLOYMENT, names.deployment(), names.service()));
     if (template.getMetadata() == null) {
       template.setMetadata(new ObjectMeta());
     }

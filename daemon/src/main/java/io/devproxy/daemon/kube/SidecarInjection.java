@@ -191,7 +191,8 @@ public final class SidecarInjection {
     } else {
       newService = retarget(service, target, agentPort);
     }
-    Container agentContainer = AgentContainer.container(agent, listenName, agentPort,
+    Container agentContainer = AgentContainer.container(agent,
+        AgentContainer.workloadEnv(target.workloadKind(), target.workloadName(), null), listenName, agentPort,
         "127.0.0.1:" + target.containerPort(), appProtocol, usedNames);
     pod.getContainers().add(agentContainer);
     List<Volume> volumes = pod.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(pod.getVolumes());

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -124,7 +125,8 @@ public final class SwapInjection {
     }
     W copy = PodTemplates.copy(current);
     PodSpec pod = PodTemplates.podSpec(copy);
-    int index = replace(pod, target, agent);
+    int index = replace(pod, target, agent,
+        AgentContainer.workloadEnv(target.workloadKind(), target.workloadName(), null));
     RestoreRecord.create()
         .put("mode", MODE)
         .put("session", sessionId)
@@ -140,9 +142,11 @@ public final class SwapInjection {
    * Replaces the target container of {@code pod} (in place) by the agent and adds the TLS volume; shared with
    * shadow mode, whose copy is swapped the same way.
    *
+   * @param workloadEnv from {@link AgentContainer#workloadEnv}: the workload whose pods run the agent
    * @return the agent's index in the containers list, which is the app's
    */
-  static int replace(PodSpec pod, InterceptTarget target, AgentSpec agent) throws DevproxyException {
+  static int replace(PodSpec pod, InterceptTarget target, AgentSpec agent, List<EnvVar> workloadEnv)
+      throws DevproxyException {
     List<Container> containers = pod.getContainers();
     Container app = PodTemplates.find(containers, target.container());
     if (app == null) {
@@ -162,7 +166,7 @@ public final class SwapInjection {
     Set<String> usedNames = PodTemplates.declaredPorts(pod).map(p -> p.getName()).filter(Objects::nonNull)
         .collect(Collectors.toSet());
     int index = containers.indexOf(app);
-    containers.set(index, AgentContainer.replacing(app, agent, port, usedNames));
+    containers.set(index, AgentContainer.replacing(app, agent, workloadEnv, port, usedNames));
     List<Volume> volumes = pod.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(pod.getVolumes());
     volumes.add(AgentContainer.tlsVolume(agent));
     pod.setVolumes(volumes);

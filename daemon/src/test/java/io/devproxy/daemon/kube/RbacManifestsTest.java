@@ -56,13 +56,21 @@ class RbacManifestsTest {
       "/pods/portforward/get", "/pods/portforward/create",
       "/events/get", "/events/list", "/events/watch");
 
-  /** The agent restores its own workload when a session's Lease expires. */
+  /**
+   * Every call the traffic agent's lease janitor makes (traffic-agent's {@code io.devproxy.agent.janitor.LeaseJanitor}
+   * Javadoc), and nothing more: it restores its own workload when a session's Lease expires.
+   */
   private static final List<String> AGENT_NEEDS = List.of(
-      "coordination.k8s.io/leases/get", "coordination.k8s.io/leases/list",
-      "coordination.k8s.io/leases/watch", "coordination.k8s.io/leases/delete",
+      // the Leases: notice expiry, delete the expired one last
+      "coordination.k8s.io/leases/list", "coordination.k8s.io/leases/delete",
+      // restore a sidecar or swap: the workload, and the Service of a numeric targetPort
       "apps/deployments/get", "apps/deployments/update",
       "apps/statefulsets/get", "apps/statefulsets/update",
-      "/services/get", "/services/update");
+      "/services/get", "/services/update",
+      // a shadow copy: its Service, then its Deployment
+      "/services/delete", "apps/deployments/delete",
+      // the agent TLS Secret once no live session uses the agent
+      "/secrets/delete");
 
   @Test
   void developerRoleGrantsEveryCallTheDaemonMakes() throws IOException {

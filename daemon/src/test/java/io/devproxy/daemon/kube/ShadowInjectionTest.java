@@ -93,6 +93,10 @@ class ShadowInjectionTest {
     Container app = pod(original).getContainers().get(1);
     assertThat(agent.getEnv()).containsAll(app.getEnv());
     assertThat(agent.getEnv()).extracting("name").doesNotContain("DEVPROXY_APP");
+    assertThat(agent.getEnv()).as("the lease janitor deletes the shadow, not the original")
+        .extracting("name", "value")
+        .contains(tuple("DEVPROXY_WORKLOAD", "Deployment/orders-devproxy-alice"),
+            tuple("DEVPROXY_SHADOW_SERVICE", "orders-devproxy-alice"));
     assertThat(agent.getEnvFrom()).isEqualTo(app.getEnvFrom());
     assertThat(agent.getVolumeMounts()).containsAll(app.getVolumeMounts());
     assertThat(agent.getPorts()).extracting("name", "containerPort").contains(tuple("http", 8080));

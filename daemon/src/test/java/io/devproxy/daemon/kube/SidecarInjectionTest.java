@@ -102,7 +102,9 @@ class SidecarInjectionTest {
         .containsEntry("DEVPROXY_TUNNEL_LISTEN", "0.0.0.0:8443")
         .containsEntry("DEVPROXY_ADMIN_LISTEN", "0.0.0.0:9901")
         .containsEntry("DEVPROXY_TLS_DIR", "/etc/devproxy/tls")
-        .containsEntry("DEVPROXY_APP_PROTOCOL", "auto");
+        .containsEntry("DEVPROXY_APP_PROTOCOL", "auto")
+        .containsEntry("DEVPROXY_WORKLOAD", "Deployment/orders")
+        .doesNotContainKey("DEVPROXY_SHADOW_SERVICE");
     assertThat(plan.workload().getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "devproxy").containsEntry("team", "payments");
     assertThat(plan.workload().getMetadata().getAnnotations()).containsKey("devproxy.io/restore");
@@ -273,6 +275,8 @@ class SidecarInjectionTest {
 
     assertThat(plan.workload().getSpec().getTemplate().getSpec().getContainers()).extracting("name")
         .containsExactly("app", "devproxy-agent");
+    assertThat(env(plan.workload().getSpec().getTemplate().getSpec().getContainers().get(1)))
+        .containsEntry("DEVPROXY_WORKLOAD", "StatefulSet/ledger");
     StatefulSet restored = SidecarInjection.restore(fromApi(plan.workload()));
     assertThat(restored.getSpec()).isEqualTo(original.getSpec());
     assertThat(restored.getMetadata()).isEqualTo(original.getMetadata());

@@ -64,6 +64,9 @@ class SwapInjectionTest {
     assertThat(agent.getEnvFrom()).isEqualTo(fromApi(app).getEnvFrom());
     assertThat(agent.getEnv()).extracting("name").doesNotContain("DEVPROXY_APP", "DEVPROXY_APP_PROTOCOL");
     assertThat(env(agent, "DEVPROXY_LISTEN").getValue()).isEqualTo("0.0.0.0:8080");
+    assertThat(env(agent, "DEVPROXY_WORKLOAD").getValue()).as("the lease janitor restores this workload")
+        .isEqualTo("Deployment/orders");
+    assertThat(env(agent, "DEVPROXY_SHADOW_SERVICE")).isNull();
     assertThat(agent.getVolumeMounts()).extracting("name", "mountPath")
         .containsExactly(tuple("config", "/config"), tuple("devproxy-agent-tls", "/etc/devproxy/tls"));
     assertThat(agent.getPorts()).extracting("name", "containerPort").containsExactly(

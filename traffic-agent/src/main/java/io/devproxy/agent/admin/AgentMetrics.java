@@ -26,6 +26,8 @@ public final class AgentMetrics {
   private final AtomicLong activeTunnelExchanges = new AtomicLong();
   private final LongAdder tunnelExchanges = new LongAdder();
   private final LongAdder streamWaits = new LongAdder();
+  private final LongAdder leaseCleanupsDone = new LongAdder();
+  private final LongAdder leaseCleanupsFailed = new LongAdder();
 
   public AgentMetrics() {
     for (Route route : Route.values()) {
@@ -65,5 +67,23 @@ public final class AgentMetrics {
 
   public long tunnelExchanges() {
     return tunnelExchanges.sum();
+  }
+
+  /** The lease janitor cleaned up after an expired session and deleted its Lease. */
+  public void leaseCleanupDone() {
+    leaseCleanupsDone.increment();
+  }
+
+  /** The lease janitor's cleanup after an expired session failed; it tries again in a later round. */
+  public void leaseCleanupFailed() {
+    leaseCleanupsFailed.increment();
+  }
+
+  public long leaseCleanupsDone() {
+    return leaseCleanupsDone.sum();
+  }
+
+  public long leaseCleanupsFailed() {
+    return leaseCleanupsFailed.sum();
   }
 }

@@ -28,6 +28,12 @@ public final class PrometheusText {
     out.append("# HELP devproxy_agent_tunnel_stream_waits_total Matched exchanges that found no idle stream and waited for one.\n");
     out.append("# TYPE devproxy_agent_tunnel_stream_waits_total counter\n");
     out.append("devproxy_agent_tunnel_stream_waits_total ").append(metrics.streamWaits()).append('\n');
+    out.append("# HELP devproxy_agent_lease_cleanups_total Expired session Leases this agent cleaned up after"
+        + " (workload restored, Lease deleted), and attempts that failed.\n");
+    out.append("# TYPE devproxy_agent_lease_cleanups_total counter\n");
+    out.append("devproxy_agent_lease_cleanups_total{result=\"done\"} ").append(metrics.leaseCleanupsDone()).append('\n');
+    out.append("devproxy_agent_lease_cleanups_total{result=\"failed\"} ").append(metrics.leaseCleanupsFailed())
+        .append('\n');
     int idle = 0;
     int waiting = 0;
     for (ClientStreams streams : clients) {
