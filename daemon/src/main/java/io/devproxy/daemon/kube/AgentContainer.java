@@ -221,6 +221,12 @@ final class AgentContainer {
         .findFirst().orElse(-1);
   }
 
+  /** The agent's {@code DEVPROXY_APP} ({@code host:port} of the app it forwards to); null when it has none. */
+  static String appAddress(Container agent) {
+    return agent.getEnv() == null ? null : agent.getEnv().stream()
+        .filter(e -> "DEVPROXY_APP".equals(e.getName())).map(EnvVar::getValue).findFirst().orElse(null);
+  }
+
   /** DEVPROXY_APP_PROTOCOL for a Service port's {@code appProtocol}: h2c for gRPC/h2c, http1 for http, else auto. */
   static String appProtocol(String serviceAppProtocol) {
     if (serviceAppProtocol == null) {

@@ -23,8 +23,8 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * One {@code coordination.k8s.io/v1} Lease per intercept session, named {@code devproxy-<first 8 characters of
- * the session id>}, held by the developer ({@code user@host}) and renewed by their daemon ({@link LeaseKeeper}).
+ * One {@code coordination.k8s.io/v1} Lease per intercept session, named {@code devproxy-<the session id's hex
+ * digits>}, held by the developer ({@code user@host}) and renewed by their daemon ({@link LeaseKeeper}).
  * A Lease whose {@code renewTime + leaseDurationSeconds} has passed ({@link #expired}) belongs to a daemon that
  * vanished: the agent or the next daemon start cleans its session up.
  *
@@ -47,7 +47,8 @@ public final class SessionLeases {
   public static final String INTERCEPT_ANNOTATION = "devproxy.io/intercept";
 
   static final String PREFIX = "devproxy-";
-  private static final int ID_CHARS = 8;
+  /** A UUID's 32 hex digits: unique per session, and the name stays within 63 characters. */
+  private static final int ID_CHARS = 32;
   private static final String RESOURCE = "leases.coordination.k8s.io";
   private static final Logger logger = Logger.getLogger(SessionLeases.class.getName());
 
@@ -78,7 +79,7 @@ public final class SessionLeases {
     return leaseDuration;
   }
 
-  /** {@code devproxy-} and the first 8 letters or digits of {@code sessionId}, lower case. */
+  /** {@code devproxy-} and the first 32 letters or digits of {@code sessionId} (a UUID's hex digits), lower case. */
   public static String leaseName(String sessionId) {
     requireNonNull(sessionId, "sessionId");
     String id = sessionId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");

@@ -150,7 +150,14 @@ public final class SidecarInjection {
             + " run 'devproxy leave' in that session (or 'devproxy uninstall'), or use --mode shadow");
       }
       Container existing = find(pod.getContainers(), AgentContainer.NAME);
-      return new Plan<>(current, false, service, false, existing == null ? -1 : AgentContainer.listenPort(existing));
+      int listenPort = existing == null ? -1 : AgentContainer.listenPort(existing);
+      // A numeric targetPort whose Service still points at the app, while the agent fronts that very port: the
+      // Service write after the workload's failed or was cut off (a crash). Finish it instead of reusing half.
+      if (!target.targetPortIsName() && listenPort > 0 && !isInjected(service)
+          && ("127.0.0.1:" + target.containerPort()).equals(AgentContainer.appAddress(existing))) {
+        return new Plan<>(current, false, retarget(service, target, listenPort), true, listenPort);
+      }
+      return new Plan<>(current, false, service, false, listenPort);
     }
     Container app = find(pod.getContainers(), target.container());
     if (app == null) {

@@ -84,8 +84,8 @@ class SessionLeasesTest {
   void acquireCreatesLabelledLeaseHeldByOwner() throws Exception {
     Lease returned = acquire(new SessionLeases(client, clock), SESSION);
 
-    assertThat(returned.getMetadata().getName()).isEqualTo("devproxy-3f2a9c1e");
-    Lease lease = lease("devproxy-3f2a9c1e");
+    assertThat(returned.getMetadata().getName()).isEqualTo("devproxy-3f2a9c1e7b4d4e8a9f00123456789abc");
+    Lease lease = lease("devproxy-3f2a9c1e7b4d4e8a9f00123456789abc");
     assertThat(lease.getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/managed-by", "devproxy")
         .containsEntry("devproxy.io/session", SESSION);
@@ -105,7 +105,7 @@ class SessionLeasesTest {
 
     acquire(new SessionLeases(client, clock), SESSION);
 
-    assertThat(renewTime("devproxy-3f2a9c1e")).isEqualTo(T0.plusSeconds(5));
+    assertThat(renewTime("devproxy-3f2a9c1e7b4d4e8a9f00123456789abc")).isEqualTo(T0.plusSeconds(5));
   }
 
   @Test
@@ -113,10 +113,10 @@ class SessionLeasesTest {
     acquire(new SessionLeases(client, clock), SESSION);
 
     DevproxyException e = catchThrowableOfType(DevproxyException.class,
-        () -> acquire(new SessionLeases(client, clock), "3f2a9c1e-other"));
+        () -> acquire(new SessionLeases(client, clock), "3f2a9c1e7b4d4e8a9f00123456789abc"));
 
     assertThat(e.category()).isEqualTo(ErrorCategory.CLUSTER);
-    assertThat(e.getMessage()).contains("devproxy-3f2a9c1e", "another session");
+    assertThat(e.getMessage()).contains("devproxy-3f2a9c1e7b4d4e8a9f00123456789abc", "another session");
   }
 
   @Test
@@ -145,12 +145,12 @@ class SessionLeasesTest {
             .withRenewTime(ZonedDateTime.ofInstant(T0, ZoneOffset.UTC)).endSpec()
         .build()).create();
     clock.advance(Duration.ofSeconds(20));
-    leases.renew(NS, "devproxy-aaaa1111");
+    leases.renew(NS, SessionLeases.leaseName("aaaa1111-fresh"));
 
     clock.advance(Duration.ofSeconds(15));
 
     assertThat(leases.expired(NS)).extracting(l -> l.getMetadata().getName())
-        .containsExactly("devproxy-3f2a9c1e");
+        .containsExactly("devproxy-3f2a9c1e7b4d4e8a9f00123456789abc");
   }
 
   @Test

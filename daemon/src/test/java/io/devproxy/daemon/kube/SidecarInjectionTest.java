@@ -265,6 +265,21 @@ class SidecarInjectionTest {
   }
 
   @Test
+  void aServiceLeftPointingAtTheAppAfterACrashIsRetargetedOnReuse() throws Exception {
+    Service svc = fromApi(service("shop", "orders", APP, servicePort("web", 80, new IntOrString(8080))));
+    SidecarInjection.Plan<Deployment> first = SidecarInjection.plan(namedDeployment(), svc, numeric(), AGENT);
+    Deployment patched = fromApi(first.workload()); // written; the Service write never happened
+
+    SidecarInjection.Plan<Deployment> again = SidecarInjection.plan(patched, svc, numeric(), AGENT);
+    SidecarInjection.Plan<Deployment> done = SidecarInjection.plan(patched, fromApi(again.service()), numeric(), AGENT);
+
+    assertThat(again.workloadChanged()).isFalse();
+    assertThat(again.serviceChanged()).isTrue();
+    assertThat(again.service()).isEqualTo(first.service());
+    assertThat(done.reuse()).as("once written, the Service is left alone").isTrue();
+  }
+
+  @Test
   void statefulSetIsPatchedAndRestoredThroughTheSameCode() throws Exception {
     StatefulSet original = fromApi(statefulSet("shop", "ledger", APP, appWithProbes()));
     Service svc = fromApi(service("shop", "ledger", APP, servicePort("web", 80, new IntOrString("http"))));
