@@ -358,11 +358,14 @@ public final class TunnelIntercepts implements Intercepts {
     }
     for (SavedIntercept saved : state.getInterceptsList()) {
       if (saved.hasCluster()) {
-        // Reaching the cluster can take long: the control socket must open first.
+        // Reaching the cluster can take long: the control socket must open first, and the scheduler's
+        // heartbeats must not wait behind API calls.
         synchronized (this) {
           starting.add(saved.getRequest().getName());
         }
-        scheduler.execute(() -> resume(saved));
+        Thread resumer = new Thread(() -> resume(saved), "devproxy-resume-" + saved.getRequest().getName());
+        resumer.setDaemon(true);
+        resumer.start();
       } else {
         resume(saved);
       }
