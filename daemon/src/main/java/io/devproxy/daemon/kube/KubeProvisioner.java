@@ -62,7 +62,9 @@ public final class KubeProvisioner implements Provisioner {
     this.config = requireNonNull(config, "config");
     this.clientFactory = requireNonNull(clientFactory, "clientFactory");
     this.clock = requireNonNull(clock, "clock");
-    this.executor = Executors.newScheduledThreadPool(1, r -> {
+    // Lease renewals and every intercept's pod resyncs (each runs one at a time on its own) share these threads;
+    // more than one, so a slow API call for one intercept does not hold up the others.
+    this.executor = Executors.newScheduledThreadPool(4, r -> {
       Thread t = new Thread(r, "devproxy-kube");
       t.setDaemon(true);
       return t;
