@@ -54,7 +54,10 @@ class RbacManifestsTest {
       // intercept: follow agent pods, port-forward to them, surface image pull errors
       "/pods/get", "/pods/list", "/pods/watch",
       "/pods/portforward/get", "/pods/portforward/create",
-      "/events/get", "/events/list", "/events/watch");
+      "/events/get", "/events/list", "/events/watch",
+      // ambassador.MappingReader; the header-route clones (ambassador.HeaderRoutes) next
+      "getambassador.io/mappings/list",
+      "getambassador.io/mappings/get", "getambassador.io/mappings/create", "getambassador.io/mappings/delete");
 
   /**
    * Every call the traffic agent's lease janitor makes (traffic-agent's {@code io.devproxy.agent.janitor.LeaseJanitor}
