@@ -51,6 +51,11 @@ final class InterceptCommand implements Callable<Integer> {
   @Option(names = "--agent-image", paramLabel = "IMAGE", description = "The traffic agent image (default: the daemon's agentImage).")
   String agentImage;
 
+  @Option(names = "--ambassador",
+      description = "Also clone the Ambassador Mappings that route to the Service into header routes for your key"
+          + " (shadow mode always does).")
+  boolean ambassador;
+
   @Option(names = "--timeout", paramLabel = "DURATION",
       description = "How long to wait for the agent's rollout, e.g. 90s or 5m (default: the daemon's, 120s).")
   String timeout;
@@ -116,13 +121,13 @@ final class InterceptCommand implements Callable<Integer> {
     if (agentAddress != null) {
       check.hostPort("--agent-address", agentAddress);
       check.notWith("--agent-address", agentAddress, "--mode", mode, "--container", container, "--agent-image", agentImage,
-          "--timeout", timeout, "--context", kube.context, "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
+          "--timeout", timeout, "--ambassador", ambassador ? "" : null, "--context", kube.context, "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
       if (colon >= 0) {
         throw check.fail("--port", port, "LOCAL only: with --agent-address there is no Service port to choose");
       }
       request.setAgentAddress(agentAddress);
     } else {
-      request.setKube(kube.toProto(System.getenv())).setRemotePort(remotePort);
+      request.setKube(kube.toProto(System.getenv())).setRemotePort(remotePort).setAmbassador(ambassador);
       if (mode != null) {
         if (!MODES.contains(mode)) {
           throw check.fail("--mode", mode, String.join(", ", MODES));

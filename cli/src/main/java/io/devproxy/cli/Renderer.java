@@ -50,6 +50,9 @@ public final class Renderer {
       if (!info.getShadowService().isEmpty()) {
         rows.add(new String[] {"shadow service:", info.getShadowService()});
       }
+      if (info.getEdgeRoutesCount() > 0) {
+        rows.add(new String[] {"edge routes:", String.join(", ", info.getEdgeRoutesList())});
+      }
       rows.add(new String[] {"agents:", info.getAgentsConnected() + "/" + info.getAgents() + " pods connected"
           + (info.getAgentAddress().isEmpty() ? "" : " (" + info.getAgentAddress() + ")")});
     } else {
@@ -349,6 +352,7 @@ public final class Renderer {
       json.put("shadowService", info.getShadowService());
       json.put("agents", info.getAgents());
       json.put("agentsConnected", info.getAgentsConnected());
+      json.put("edgeRoutes", new ArrayList<Object>(info.getEdgeRoutesList()));
     }
     return json;
   }

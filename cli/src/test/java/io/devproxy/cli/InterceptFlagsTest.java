@@ -25,7 +25,9 @@ class InterceptFlagsTest {
       args.set(1, value);
     } else {
       args.add(flag);
-      args.add(value);
+      if (value != null) { // a flag without a value
+        args.add(value);
+      }
     }
     CliRunner cli = new CliRunner(home);
     CliRunner.Result result = cli.run(args.toArray(String[]::new));
@@ -44,6 +46,7 @@ class InterceptFlagsTest {
         "--port           | 8080:80     | devproxy: --port: '8080:80' (expected: LOCAL only: with --agent-address there is no Service port to choose)",
         "--mode           | swap        | devproxy: --mode cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--namespace      | shop        | devproxy: --namespace cannot be combined with --agent-address (that agent is already running); leave one of them out",
+        "--ambassador     |             | devproxy: --ambassador cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--agent-address  | agent       | devproxy: --agent-address: 'agent' (expected: HOST:PORT)",
         "--agent-address  | agent:      | devproxy: --agent-address: 'agent:' (expected: HOST:PORT)",
         "--agent-address  | :8443       | devproxy: --agent-address: ':8443' (expected: HOST:PORT)",
@@ -105,7 +108,7 @@ class InterceptFlagsTest {
       daemon.progressLines.add("injected the agent into deployment/web; waiting for the rollout");
       CliRunner.Result result = new CliRunner(home).run("intercept", "web", "--port", "8080:grpc", "-n", "shop",
           "--context", "dev", "--mode", "shadow", "--container", "app", "--agent-image", "reg.example/agent:1",
-          "--timeout", "2m");
+          "--timeout", "2m", "--ambassador");
 
       assertThat(result.exitCode()).as(result.err()).isZero();
       assertThat(result.err()).contains("injected the agent into deployment/web; waiting for the rollout");
@@ -119,6 +122,7 @@ class InterceptFlagsTest {
       assertThat(request.getContainer()).isEqualTo("app");
       assertThat(request.getAgentImage()).isEqualTo("reg.example/agent:1");
       assertThat(request.getTimeoutSeconds()).isEqualTo(120);
+      assertThat(request.getAmbassador()).isTrue();
     }
   }
 

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.function.Supplier;
 
 /** The one place that turns fabric8's exceptions from an API call into one-line {@link DevproxyException}s. */
-final class KubeCalls {
+public final class KubeCalls {
 
   private KubeCalls() {}
 
@@ -16,7 +16,8 @@ final class KubeCalls {
    *
    * @throws DevproxyException CLUSTER naming the missing permission on 403, else CLUSTER with the API's message
    */
-  static <T> T call(String verb, String resource, String namespace, Supplier<T> call) throws DevproxyException {
+  public static <T> T call(String verb, String resource, String namespace, Supplier<T> call)
+      throws DevproxyException {
     try {
       return call.get();
     } catch (KubernetesClientException e) {

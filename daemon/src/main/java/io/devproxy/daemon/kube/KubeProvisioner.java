@@ -3,6 +3,8 @@ package io.devproxy.daemon.kube;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.daemon.DaemonConfig;
+import io.devproxy.daemon.ambassador.EdgeRoutes;
+import io.devproxy.daemon.ambassador.MappingApi;
 import io.devproxy.daemon.control.ServiceLister.ClientFactory;
 import io.devproxy.daemon.tunnel.AgentSource;
 import io.devproxy.daemon.tunnel.Provisioner;
@@ -120,6 +122,7 @@ public final class KubeProvisioner implements Provisioner {
     String leaseName = lease.getMetadata().getName();
     boolean secretWritten = false;
     AgentInstaller.Installed installed = null;
+    EdgeRoutes.Created edgeRoutes = null;
     try {
       new AgentTlsSecrets(client, pki).ensure(namespace, agent.tlsSecretName(), List.of());
       secretWritten = true;
@@ -132,6 +135,18 @@ public final class KubeProvisioner implements Provisioner {
           : config.rolloutTimeout();
       new RolloutWatch(client).await(namespace, installed.agentWorkloadKind(), installed.agentWorkloadName(), timeout,
           progress);
+      // Edge routes last: they send the developer's edge traffic to an agent that is ready by now.
+      EdgeRoutes.Created routes = new EdgeRoutes.Created(null, List.of());
+      if (mode == InterceptMode.SHADOW || request.getAmbassador()) {
+        routes = new EdgeRoutes(client).create(namespace, target.service(), target.servicePort(), request.getKey(),
+            sessionId, mode == InterceptMode.SHADOW ? installed.shadowService() : null);
+        edgeRoutes = routes;
+        progress.accept(routes.api() == null
+            ? "no Ambassador Mapping CRDs in the cluster: no edge routes (the intercept works without them)"
+            : routes.clones().isEmpty() ? "no Ambassador Mapping routes to service " + target.service()
+                + ": no edge routes"
+            : "Ambassador header routes: " + String.join(", ", routes.clones()));
+      }
       cluster.keeper().add(namespace, leaseName);
       ClusterBinding binding = ClusterBinding.newBuilder()
           .setNamespace(namespace)
@@ -145,10 +160,20 @@ public final class KubeProvisioner implements Provisioner {
           .setTargetKind(target.workloadKind())
           .setTargetName(target.workloadName())
           .setShadowService(installed.shadowService() == null ? "" : installed.shadowService())
+          .setMappingApiVersion(routes.api() == null ? "" : routes.api().apiVersion())
+          .addAllMappingClones(routes.clones())
           .build();
       return new KubeIntercept(request.getKube(), binding, sessionId);
     } catch (DevproxyException | RuntimeException | InterruptedException e) {
       boolean interrupted = Thread.interrupted();
+      if (edgeRoutes != null && edgeRoutes.api() != null) {
+        try {
+          new EdgeRoutes(client).delete(namespace, edgeRoutes.api(), edgeRoutes.clones());
+        } catch (DevproxyException | RuntimeException deleteFailed) {
+          logger.log(Level.WARNING, "could not delete the header routes " + edgeRoutes.clones() + ": "
+              + deleteFailed.getMessage());
+        }
+      }
       undo(cluster, namespace, installed != null && !installed.reused() ? installed : null, target, leaseName,
           agentKind(mode, target) + "/" + agentWorkload, agent.tlsSecretName(), secretWritten);
       if (interrupted) {
@@ -224,11 +249,14 @@ public final class KubeProvisioner implements Provisioner {
       String workload = annotation(lease, SessionLeases.WORKLOAD_ANNOTATION);
       try {
         String sessionId = lease.getMetadata().getLabels().get(SessionLeases.SESSION_LABEL);
-        List<String> changes = List.of();
+        List<String> changes = new ArrayList<>();
+        for (String route : new EdgeRoutes(cluster.client()).deleteLabelled(namespace, sessionId)) {
+          changes.add("deleted mapping/" + route);
+        }
         if (workload != null && workload.contains("/")) {
           String workloadName = workload.substring(workload.indexOf('/') + 1);
           boolean last = othersOn(cluster, namespace, name, workload).isEmpty();
-          changes = new ArrayList<>(new AgentInstaller(cluster.client()).collect(namespace,
+          changes.addAll(new AgentInstaller(cluster.client()).collect(namespace,
               workload.substring(0, workload.indexOf('/')), workloadName, sessionId, last));
           if (last && KubeCalls.call("delete", "secrets", namespace, () -> cluster.client().secrets()
               .inNamespace(namespace).withName(AgentSpec.tlsSecretName(workloadName)).delete()).size() > 0) {
@@ -292,7 +320,8 @@ public final class KubeProvisioner implements Provisioner {
       info.setNamespace(binding.getNamespace())
           .setWorkload(kindName(binding.getTargetKind(), binding.getTargetName()))
           .setMode(binding.getMode())
-          .setShadowService(binding.getShadowService());
+          .setShadowService(binding.getShadowService())
+          .addAllEdgeRoutes(binding.getMappingClonesList());
     }
 
     @Override
@@ -306,6 +335,10 @@ public final class KubeProvisioner implements Provisioner {
       Cluster cluster = cluster(options);
       String namespace = binding.getNamespace();
       cluster.keeper().remove(namespace, binding.getLeaseName());
+      if (!binding.getMappingClonesList().isEmpty()) {
+        new EdgeRoutes(cluster.client()).delete(namespace, MappingApi.of(binding.getMappingApiVersion()),
+            binding.getMappingClonesList());
+      }
       InterceptMode mode = InterceptMode.parse(binding.getMode());
       List<Lease> others = othersOn(cluster, namespace, binding.getLeaseName(),
           binding.getWorkloadKind() + "/" + binding.getWorkloadName());

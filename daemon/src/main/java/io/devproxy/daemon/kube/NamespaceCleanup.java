@@ -2,6 +2,7 @@ package io.devproxy.daemon.kube;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.daemon.ambassador.EdgeRoutes;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -25,6 +26,8 @@ import java.util.Set;
  *
  * <p>Touches only objects labelled {@code app.kubernetes.io/managed-by: devproxy}. Idempotent. Thread-safe;
  * does not own the client.
+ *
+ * <p>Also deletes devproxy's Ambassador header routes (all of them, or the sessions of what goes).
  *
  * <p>RBAC: list, get, update on deployments.apps, statefulsets.apps and services; delete on the shadow
  * Deployments and Services, on secrets and on leases.coordination.k8s.io.
@@ -59,6 +62,11 @@ final class NamespaceCleanup {
     // The agents' workloads: the intercepted ones and their shadows, whose Secrets and Leases go too.
     Set<String> agentWorkloads = new HashSet<>();
 
+    if (service == null) {
+      for (String route : new EdgeRoutes(client).deleteLabelled(namespace, null)) {
+        changes.add("deleted mapping/" + route);
+      }
+    }
     ShadowInstaller shadows = new ShadowInstaller(client);
     List<Deployment> deployments = KubeCalls.call("list", "deployments.apps", namespace, () -> client.apps()
         .deployments().inNamespace(namespace).withLabel(RestoreRecord.MANAGED_BY, RestoreRecord.DEVPROXY).list()
@@ -113,6 +121,13 @@ final class NamespaceCleanup {
         .inNamespace(namespace).withLabel(RestoreRecord.MANAGED_BY, RestoreRecord.DEVPROXY).list().getItems())) {
       String name = lease.getMetadata().getName();
       if (service == null || agentWorkloads.contains(annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))) {
+        String session = lease.getMetadata().getLabels() == null ? null
+            : lease.getMetadata().getLabels().get(SessionLeases.SESSION_LABEL);
+        if (service != null && session != null) {
+          for (String route : new EdgeRoutes(client).deleteLabelled(namespace, session)) {
+            changes.add("deleted mapping/" + route);
+          }
+        }
         KubeCalls.call("delete", "leases.coordination.k8s.io", namespace,
             () -> client.leases().inNamespace(namespace).withName(name).delete());
         changes.add("deleted lease/" + name);

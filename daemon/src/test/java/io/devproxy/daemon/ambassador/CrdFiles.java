@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * clones the repository beside {@code shared/}). Surefire runs in the module directory, one below the repository
  * root.
  */
-final class CrdFiles {
+public final class CrdFiles {
 
   private CrdFiles() {}
 
@@ -36,7 +36,7 @@ final class CrdFiles {
   }
 
   /** Applies the v3alpha1-only Mapping CRD (the mock API server advertises only a CRD's storage version). */
-  static void applyMappingCrd(KubernetesClient client) throws IOException {
+  public static void applyMappingCrd(KubernetesClient client) throws IOException {
     try (InputStream in = Files.newInputStream(file("mappings.getambassador.io.v3alpha1-only.crd.yaml"))) {
       CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.devproxy.daemon.DaemonConfig;
+import io.devproxy.daemon.ambassador.CrdFiles;
 import io.devproxy.daemon.kube.testing.ReadyPods;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.ClusterBinding;
@@ -19,6 +20,8 @@ import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.UserPki;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -294,6 +297,58 @@ class KubeProvisionerTest {
     assertThat(all.getChangesList()).contains("restored deployment/orders", "deleted deployment/orders-devproxy-bob",
         "deleted service/orders-devproxy-bob");
     assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void shadowModeClonesTheMappingsToTheShadowServiceAndLeaveDeletesThem() throws Exception {
+    CrdFiles.applyMappingCrd(client);
+    try {
+      client.resource(new GenericKubernetesResourceBuilder().withApiVersion("getambassador.io/v3alpha1")
+          .withKind("Mapping").withNewMetadata().withName("orders-api").withNamespace(NS).endMetadata()
+          .addToAdditionalProperties("spec", Map.of("hostname", "shop.example.com", "prefix", "/orders/",
+              "service", "orders:80"))
+          .build()).create();
+      Map<String, Object> before = snapshot();
+
+      Provisioned p = provisioner(bob).provision(request("orders", "shadow", "bob"), "cafe0001-s", "bob@desk",
+          progress::add);
+
+      List<GenericKubernetesResource> mappings = mappings();
+      assertThat(mappings).hasSize(2);
+      GenericKubernetesResource clone = mappings.stream()
+          .filter(m -> !m.getMetadata().getName().equals("orders-api")).findFirst().orElseThrow();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> spec = (Map<String, Object>) clone.getAdditionalProperties().get("spec");
+      assertThat(spec).containsEntry("service", "orders-devproxy-bob:80").containsEntry("precedence", 1)
+          .containsEntry("headers", Map.of("x-devproxy-session", "bob"));
+      assertThat(clone.getMetadata().getLabels()).containsEntry("devproxy.io/session", "cafe0001-s");
+      assertThat(p.binding().getMappingClonesList()).containsExactly(clone.getMetadata().getName());
+      assertThat(progress).anyMatch(l -> l.startsWith("Ambassador header routes: orders-api-devproxy-bob-"));
+
+      p.release();
+
+      assertThat(mappings()).extracting(m -> m.getMetadata().getName()).containsExactly("orders-api");
+      assertThat(snapshot()).isEqualTo(before);
+    } finally {
+      client.genericKubernetesResources("getambassador.io/v3alpha1", "Mapping").inNamespace(NS).delete();
+      client.apiextensions().v1().customResourceDefinitions().withName("mappings.getambassador.io").delete();
+    }
+  }
+
+  @Test
+  void ambassadorWithoutMappingCrdsSaysSoAndTheInterceptWorks() throws Exception {
+    Provisioned p = provisioner(alice).provision(request("orders", "sidecar", "alice").toBuilder().setAmbassador(true)
+        .build(), "beef0002-s", "alice@laptop", progress::add);
+
+    assertThat(progress).contains("no Ambassador Mapping CRDs in the cluster: no edge routes (the intercept works"
+        + " without them)");
+    assertThat(p.binding().getMappingClonesList()).isEmpty();
+    p.release();
+  }
+
+  private static List<GenericKubernetesResource> mappings() {
+    return client.genericKubernetesResources("getambassador.io/v3alpha1", "Mapping").inNamespace(NS).list()
+        .getItems();
   }
 
   /** A clock tests move forward. */

@@ -57,7 +57,8 @@ class RbacManifestsTest {
       "/events/get", "/events/list", "/events/watch",
       // ambassador.MappingReader; the header-route clones (ambassador.HeaderRoutes) next
       "getambassador.io/mappings/list",
-      "getambassador.io/mappings/get", "getambassador.io/mappings/create", "getambassador.io/mappings/delete");
+      "getambassador.io/mappings/get", "getambassador.io/mappings/create", "getambassador.io/mappings/update",
+      "getambassador.io/mappings/delete");
 
   /**
    * Every call the traffic agent's lease janitor makes (traffic-agent's {@code io.devproxy.agent.janitor.LeaseJanitor}
