@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.devproxy.daemon.DaemonConfig;
 import io.devproxy.daemon.ambassador.CrdFiles;
+import io.devproxy.daemon.kube.testing.MovingClock;
 import io.devproxy.daemon.kube.testing.ReadyPods;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.ClusterBinding;
@@ -30,10 +31,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +61,7 @@ class KubeProvisionerTest {
 
   @TempDir Path dir;
 
-  private final MutableClock clock = new MutableClock();
+  private final MovingClock clock = new MovingClock(Instant.now());
   private final List<KubeProvisioner> provisioners = new ArrayList<>();
   private final List<String> progress = new CopyOnWriteArrayList<>();
   private ReadyPods pods;
@@ -349,29 +348,5 @@ class KubeProvisionerTest {
   private static List<GenericKubernetesResource> mappings() {
     return client.genericKubernetesResources("getambassador.io/v3alpha1", "Mapping").inNamespace(NS).list()
         .getItems();
-  }
-
-  /** A clock tests move forward. */
-  static final class MutableClock extends Clock {
-    private volatile Instant now = Instant.now();
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -19,13 +19,14 @@ import io.devproxy.agent.admin.AgentMetrics;
 import io.devproxy.agent.janitor.JanitorFixtures.LogRecorder;
 import io.devproxy.daemon.kube.AgentInstaller;
 import io.devproxy.daemon.kube.InterceptMode;
+import io.devproxy.daemon.kube.testing.MovingClock;
 import io.devproxy.tunnel.pki.UserPki;
 import io.devproxy.tunnel.testing.PrometheusSamples;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseListBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseListBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -36,10 +37,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -97,7 +96,7 @@ class LeaseJanitorTest {
     sidecar(ns, "orders", "bob-2");
     String alice = expiredLease(client, ns, "alice-1", "Deployment", "orders");
     String bob = liveLease(client, ns, "bob-2", "Deployment", "orders");
-    MutableClock clock = new MutableClock(Instant.now());
+    MovingClock clock = new MovingClock(Instant.now());
 
     try (LeaseJanitor janitor = LeaseJanitor.create(config(ns, "orders"), Map.of(), clock, metrics);
         LogRecorder log = new LogRecorder(LeaseJanitor.class)) {
@@ -112,7 +111,7 @@ class LeaseJanitorTest {
           .startsWith("INFO [shared/Deployment/orders] session Lease " + alice + " of alice-1@laptop expired:"
               + " nothing to restore (other sessions still use the agent)");
 
-      clock.now = clock.now.plus(Duration.ofMinutes(10));
+      clock.advance(Duration.ofMinutes(10));
       janitor.round();
 
       Deployment after = deployment(ns, "orders");
@@ -262,29 +261,5 @@ class LeaseJanitorTest {
     }
     Deployment after = deployment(ns, "orders");
     assertSameSpecAndMetadataMaps(after, before, after.getSpec(), before.getSpec());
-  }
-
-  /** A clock the test moves. */
-  static final class MutableClock extends Clock {
-    volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneId.of("UTC");
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }
