@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -88,27 +89,29 @@ public final class TunnelIntercepts implements Intercepts {
 
   /** Loads the user's certificates (creating them on first use) and resumes saved intercepts. */
   public static TunnelIntercepts create(DevproxyHome home, EventLoopGroup group) throws DevproxyException {
-    return create(home, group, null);
+    return create(home, group, pki -> null);
   }
 
   /**
    * Loads the user's certificates (creating them on first use) and resumes saved intercepts.
    *
-   * @param provisioner prepares the cluster for intercepts without an agent address; null for none, owned
+   * @param provisioner makes, from the user's certificates, what prepares the cluster for intercepts without an
+   *     agent address; it may return null for none. The result is owned.
    */
-  public static TunnelIntercepts create(DevproxyHome home, EventLoopGroup group, Provisioner provisioner)
-      throws DevproxyException {
+  public static TunnelIntercepts create(DevproxyHome home, EventLoopGroup group,
+      Function<UserPki, Provisioner> provisioner) throws DevproxyException {
     String owner = ownerName();
+    UserPki pki;
     SslContext tls;
     try {
-      UserPki pki = UserPki.loadOrCreate(home.pkiDir(), owner);
+      pki = UserPki.loadOrCreate(home.pkiDir(), owner);
       // The own CA and the CAs of agents other developers set up; re-read when 'certs agent' adds one.
       tls = AgentTls.clientContext(pki.clientCertificateFile(), pki.clientKeyFile(), pki.agentTrustFile());
     } catch (IOException | RuntimeException e) {
       throw new DevproxyException(ErrorCategory.CONFIG, "cannot load the devproxy certificates under "
           + home.pkiDir() + ": " + e.getMessage() + "; move that directory away to create new ones", e);
     }
-    TunnelIntercepts intercepts = new TunnelIntercepts(home, group, tls, owner, provisioner);
+    TunnelIntercepts intercepts = new TunnelIntercepts(home, group, tls, owner, provisioner.apply(pki));
     intercepts.resumeSaved();
     return intercepts;
   }
@@ -476,15 +479,8 @@ public final class TunnelIntercepts implements Intercepts {
     @Override
     public Intercepts create(DevproxyHome home, EventLoopGroup group) throws DevproxyException {
       DaemonConfig config = DaemonConfig.load(home);
-      UserPki pki;
-      try {
-        pki = UserPki.loadOrCreate(home.pkiDir(), ownerName());
-      } catch (IOException | RuntimeException e) {
-        throw new DevproxyException(ErrorCategory.CONFIG, "cannot load the devproxy certificates under "
-            + home.pkiDir() + ": " + e.getMessage() + "; move that directory away to create new ones", e);
-      }
       return TunnelIntercepts.create(home, group,
-          new KubeProvisioner(pki, config, KubeClients::open, Clock.systemUTC()));
+          pki -> new KubeProvisioner(pki, config, KubeClients::open, Clock.systemUTC()));
     }
   }
 }
