@@ -16,7 +16,6 @@ import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.UserPki;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -219,7 +218,7 @@ public final class KubeProvisioner implements Provisioner {
     List<Lease> others = new ArrayList<>();
     for (Lease lease : cluster.leases().all(namespace)) {
       if (!lease.getMetadata().getName().equals(ownLease)
-          && workload.equals(annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))
+          && workload.equals(Metadata.annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))
           && !cluster.leases().isExpired(lease)) {
         others.add(lease);
       }
@@ -227,10 +226,6 @@ public final class KubeProvisioner implements Provisioner {
     return others;
   }
 
-  private static String annotation(HasMetadata object, String key) {
-    Map<String, String> annotations = object.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(key);
-  }
 
   /**
    * Cleans up after sessions whose Lease expired: restores each workload no live session uses any more, then
@@ -246,9 +241,9 @@ public final class KubeProvisioner implements Provisioner {
     }
     for (Lease lease : expired) {
       String name = lease.getMetadata().getName();
-      String workload = annotation(lease, SessionLeases.WORKLOAD_ANNOTATION);
+      String workload = Metadata.annotation(lease, SessionLeases.WORKLOAD_ANNOTATION);
       try {
-        String sessionId = lease.getMetadata().getLabels().get(SessionLeases.SESSION_LABEL);
+        String sessionId = Metadata.label(lease, SessionLeases.SESSION_LABEL);
         List<String> changes = new ArrayList<>();
         for (String route : new EdgeRoutes(cluster.client()).deleteLabelled(namespace, sessionId)) {
           changes.add("deleted mapping/" + route);

@@ -72,7 +72,8 @@ final class NamespaceCleanup {
         .deployments().inNamespace(namespace).withLabel(RestoreRecord.MANAGED_BY, RestoreRecord.DEVPROXY).list()
         .getItems());
     for (Deployment d : deployments) {
-      if (ShadowInjection.isShadow(d) && (workload == null || workload.equals(annotation(d, ShadowInjection.SHADOW_OF)))) {
+      if (ShadowInjection.isShadow(d)
+          && (workload == null || workload.equals(Metadata.annotation(d, ShadowInjection.SHADOW_OF)))) {
         String name = d.getMetadata().getName();
         for (Service s : shadowServices(namespace, d)) {
           shadows.uninstall(namespace, null, s.getMetadata().getName());
@@ -110,7 +111,8 @@ final class NamespaceCleanup {
     for (Secret secret : KubeCalls.call("list", "secrets", namespace, () -> client.secrets().inNamespace(namespace)
         .withLabel(RestoreRecord.MANAGED_BY, RestoreRecord.DEVPROXY).list().getItems())) {
       String name = secret.getMetadata().getName();
-      boolean ours = agentWorkloads.stream().anyMatch(w -> name.equals(AgentSpec.tlsSecretName(w.substring(w.indexOf('/') + 1))));
+      boolean ours = agentWorkloads.stream()
+          .anyMatch(w -> name.equals(AgentSpec.tlsSecretName(w.substring(w.indexOf('/') + 1))));
       if (service == null || ours) {
         KubeCalls.call("delete", "secrets", namespace,
             () -> client.secrets().inNamespace(namespace).withName(name).delete());
@@ -120,9 +122,8 @@ final class NamespaceCleanup {
     for (Lease lease : KubeCalls.call("list", "leases.coordination.k8s.io", namespace, () -> client.leases()
         .inNamespace(namespace).withLabel(RestoreRecord.MANAGED_BY, RestoreRecord.DEVPROXY).list().getItems())) {
       String name = lease.getMetadata().getName();
-      if (service == null || agentWorkloads.contains(annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))) {
-        String session = lease.getMetadata().getLabels() == null ? null
-            : lease.getMetadata().getLabels().get(SessionLeases.SESSION_LABEL);
+      if (service == null || agentWorkloads.contains(Metadata.annotation(lease, SessionLeases.WORKLOAD_ANNOTATION))) {
+        String session = Metadata.label(lease, SessionLeases.SESSION_LABEL);
         if (service != null && session != null) {
           for (String route : new EdgeRoutes(client).deleteLabelled(namespace, session)) {
             changes.add("deleted mapping/" + route);
@@ -161,8 +162,4 @@ final class NamespaceCleanup {
     return result;
   }
 
-  private static String annotation(HasMetadata object, String key) {
-    Map<String, String> annotations = object.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(key);
-  }
 }

@@ -94,7 +94,7 @@ public final class ShadowInjection {
     requireNonNull(agent, "agent");
     checkDeployment(target);
     if (isShadow(original)) {
-      throw PodTemplates.userError(target, "is a devproxy shadow copy of '" + annotation(original, SHADOW_OF)
+      throw PodTemplates.userError(target, "is a devproxy shadow copy of '" + Metadata.annotation(original, SHADOW_OF)
           + "'; intercept the original");
     }
     Names names = names(target, key);
@@ -126,12 +126,12 @@ public final class ShadowInjection {
     ObjectMeta meta = object.getMetadata();
     return meta != null && meta.getLabels() != null
         && RestoreRecord.DEVPROXY.equals(meta.getLabels().get(RestoreRecord.MANAGED_BY))
-        && meta.getLabels().containsKey(SHADOW_LABEL) && annotation(object, SHADOW_OF) != null;
+        && meta.getLabels().containsKey(SHADOW_LABEL) && Metadata.annotation(object, SHADOW_OF) != null;
   }
 
   /** The shadow's session annotation; null when none. */
   static String session(HasMetadata object) {
-    return annotation(object, SESSION);
+    return Metadata.annotation(object, SESSION);
   }
 
   /** @throws DevproxyException USER when {@code target} is not a Deployment, suggesting sidecar mode */
@@ -269,10 +269,6 @@ public final class ShadowInjection {
     return true;
   }
 
-  private static String annotation(HasMetadata object, String key) {
-    Map<String, String> annotations = object.getMetadata() == null ? null : object.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(key);
-  }
 
   private static String sha256(String s) {
     try {

@@ -33,7 +33,8 @@ final class Workloads {
       }
       // What the developer sees and means is the app as it was before devproxy put the agent in.
       Deployment original = SidecarInjection.isInjected(d) ? SidecarInjection.restore(d) : d;
-      result.add(workload(Workload.DEPLOYMENT, d, original.getSpec() == null ? null : original.getSpec().getTemplate()));
+      result.add(workload(Workload.DEPLOYMENT, d, original.getSpec() == null ? null
+          : original.getSpec().getTemplate()));
     }
     List<StatefulSet> statefulSets = KubeCalls.call("list", "statefulsets.apps", namespace,
         () -> client.apps().statefulSets().inNamespace(namespace).list().getItems());
