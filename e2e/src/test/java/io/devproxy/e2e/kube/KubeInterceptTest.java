@@ -5,21 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.devproxy.daemon.kube.testing.PortForwardingMockServer;
 import io.devproxy.e2e.Jars;
+import io.devproxy.e2e.kube.OrdersApp.Ports;
 import io.devproxy.sandbox.http.RestServer;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class KubeInterceptTest {
 
   private static final String NS = "shop";
-  private static final Map<String, String> ORDERS = Map.of("app", "orders");
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path work;
@@ -77,17 +71,17 @@ class KubeInterceptTest {
 
   @Test
   void interceptInjectsTheAgentTunnelsThroughAPortForwardAndLeaveRestoresTheCluster() throws Exception {
-    int[] ports = freePorts(3);
+    Ports ports = Ports.free();
     mock = PortForwardingMockServer.start((ns, pod, port) -> kubelet.get() == null ? null
         : kubelet.get().podAddress(ns, pod, port));
     client = mock.client();
-    createOrders(ports[0]);
-    kubelet.set(new KubeletStandIn(client, NS, work.resolve("kubelet"), KubeInterceptTest::clusterApp).start());
+    OrdersApp.create(client, NS, ports.app());
+    kubelet.set(new KubeletStandIn(client, NS, work.resolve("kubelet"), OrdersApp::clusterApp).start());
     await().atMost(WAIT).until(() -> kubelet.get().runningPods().size() == 1);
     Map<String, Object> before = snapshot();
     home = Files.createDirectories(work.resolve("h"));
     Files.writeString(home.resolve("config.properties"), "agentImage=ghcr.io/devproxy/traffic-agent:test\n"
-        + "agentTunnelPort=" + ports[1] + "\nagentAdminPort=" + ports[2] + "\n");
+        + "agentTunnelPort=" + ports.tunnel() + "\nagentAdminPort=" + ports.admin() + "\n");
     Path kubeconfig = mock.writeKubeconfig(work.resolve("kubeconfig"), NS);
     local = new RestServer("local", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), false);
     local.start();
@@ -96,7 +90,7 @@ class KubeInterceptTest {
         "--kubeconfig", kubeconfig.toString(), "--key", "alice", "--timeout", "45s");
 
     assertThat(intercept.exitCode()).as(intercept.stderr() + kubelet.get().describe()).isZero();
-    assertThat(intercept.stderr()).contains("service orders → deployment/orders, container app port " + ports[0])
+    assertThat(intercept.stderr()).contains("service orders → deployment/orders, container app port " + ports.app())
         .contains("injected the agent into deployment/orders; waiting for the rollout")
         .contains("deployment/orders: 1/1 pods ready with the agent");
     assertThat(intercept.stdout()).contains("intercepting orders").contains("workload:").contains("shop/deployment/orders")
@@ -134,7 +128,7 @@ class KubeInterceptTest {
 
     assertThat(leave.exitCode()).as(leave.stderr()).isZero();
     assertThat(snapshot()).isEqualTo(before);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(get(ports[0], "alice").body()).isEqualTo("cluster\n"));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(get(ports.app(), "alice").body()).isEqualTo("cluster\n"));
 
     // quit restores too: the daemon leaves every intercept before it stops.
     Jars.Run again = Jars.cli(home, "intercept", "orders", "--port", Integer.toString(local.address().getPort()),
@@ -151,14 +145,14 @@ class KubeInterceptTest {
 
   @Test
   void stoppingTheCliWhileTheRolloutWaitsUndoesTheIntercept() throws Exception {
-    int[] ports = freePorts(3);
+    Ports ports = Ports.free();
     mock = PortForwardingMockServer.start((ns, pod, port) -> null);
     client = mock.client();
-    createOrders(ports[0]); // no kubelet: the agent's pods never come, the rollout waits
+    OrdersApp.create(client, NS, ports.app()); // no kubelet: the agent's pods never come, the rollout waits
     Map<String, Object> before = snapshot();
     home = Files.createDirectories(work.resolve("h"));
-    Files.writeString(home.resolve("config.properties"), "agentTunnelPort=" + ports[1] + "\nagentAdminPort="
-        + ports[2] + "\n");
+    Files.writeString(home.resolve("config.properties"), "agentTunnelPort=" + ports.tunnel() + "\nagentAdminPort="
+        + ports.admin() + "\n");
     Path kubeconfig = mock.writeKubeconfig(work.resolve("kubeconfig"), NS);
     Path err = work.resolve("intercept.err");
     ProcessBuilder cli = new ProcessBuilder(Jars.java(), "-jar", Jars.CLI.toString(), "intercept", "orders",
@@ -182,33 +176,6 @@ class KubeInterceptTest {
     await().atMost(WAIT).untilAsserted(() -> assertThat(snapshot())
         .as(() -> "CLI: " + read(err) + "\ndaemon: " + daemonLog()).isEqualTo(before));
     assertThat(Jars.cli(home, "status").stdout()).contains("no intercepts");
-  }
-
-  /** The orders Deployment (one replica, its app probed on the port named http) and its Service on port 80. */
-  private void createOrders(int appPort) {
-    Container app = new ContainerBuilder().withName("app").withImage("registry.example.com/orders:1.0")
-        .addNewPort().withName("http").withContainerPort(appPort).withProtocol("TCP").endPort()
-        .withNewReadinessProbe().withNewHttpGet().withPath("/who").withPort(new IntOrString("http")).endHttpGet()
-            .withPeriodSeconds(2).endReadinessProbe()
-        .build();
-    client.resource(new DeploymentBuilder().withNewMetadata().withName("orders").withNamespace(NS).endMetadata()
-        .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(ORDERS).endSelector()
-            .withNewTemplate().withNewMetadata().withLabels(ORDERS).endMetadata()
-                .withNewSpec().withContainers(app).endSpec()
-            .endTemplate()
-        .endSpec().build()).create();
-    client.resource(new ServiceBuilder().withNewMetadata().withName("orders").withNamespace(NS).endMetadata()
-        .withNewSpec().withSelector(ORDERS).addNewPort().withName("web").withPort(80)
-            .withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort().endSpec()
-        .build()).create();
-  }
-
-  /** The cluster's copy of the app: a RestServer "cluster" on the container's port. */
-  private static AutoCloseable clusterApp(Container container, Map<String, String> env) {
-    RestServer server = new RestServer("cluster", new InetSocketAddress(InetAddress.getLoopbackAddress(),
-        container.getPorts().get(0).getContainerPort()), false);
-    server.start();
-    return server;
   }
 
   /** Deployments and Services as the user wrote them (spec, labels, annotations); Secrets and Leases by name. */
@@ -275,23 +242,5 @@ class KubeInterceptTest {
     } catch (IOException | InterruptedException e) {
       return e.toString();
     }
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    ServerSocket[] sockets = new ServerSocket[n];
-    int[] ports = new int[n];
-    try {
-      for (int i = 0; i < n; i++) {
-        sockets[i] = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        ports[i] = sockets[i].getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) {
-        if (s != null) {
-          s.close();
-        }
-      }
-    }
-    return ports;
   }
 }

@@ -9,7 +9,7 @@ import io.devproxy.daemon.kube.AgentTlsSecrets;
 import io.devproxy.daemon.kube.InterceptTarget;
 import io.devproxy.daemon.kube.SidecarInstaller;
 import io.devproxy.e2e.Jars;
-import io.devproxy.sandbox.http.RestServer;
+import io.devproxy.e2e.kube.OrdersApp.Ports;
 import io.devproxy.tunnel.pki.UserPki;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -55,7 +54,6 @@ class KubeletStandInTest {
   static KubernetesClient client;
 
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final Map<String, String> ORDERS = Map.of("app", "orders");
 
   @TempDir
   Path work;
@@ -78,8 +76,8 @@ class KubeletStandInTest {
   void injectedAgentRunsAsAProcessInFrontOfTheAppAndUninstallRollsItBack() throws Exception {
     String ns = "inject";
     Ports ports = Ports.free();
-    createOrdersApp(ns, ports.app());
-    kubelet = new KubeletStandIn(client, ns, work, KubeletStandInTest::restServer).start();
+    OrdersApp.create(client, ns, ports.app());
+    kubelet = new KubeletStandIn(client, ns, work, OrdersApp::clusterApp).start();
 
     Pod original = awaitOnePod("orders", p -> containerNames(p).equals(List.of("app")));
     assertThat(original.getMetadata().getName()).matches("orders-[bcdfghjklmnpqrstvwxz2456789]{10}-\\d+");
@@ -140,8 +138,8 @@ class KubeletStandInTest {
   void newPodWaitsForItsTlsSecretCrashedAgentRestartsAndCloseStopsEverything() throws Exception {
     String ns = "close";
     Ports ports = Ports.free();
-    createOrdersApp(ns, ports.app());
-    kubelet = new KubeletStandIn(client, ns, work, KubeletStandInTest::restServer).start();
+    OrdersApp.create(client, ns, ports.app());
+    kubelet = new KubeletStandIn(client, ns, work, OrdersApp::clusterApp).start();
     String original = awaitOnePod("orders", p -> true).getMetadata().getName();
     AgentSpec agent = new AgentSpec("ghcr.io/devproxy/traffic-agent:test", ports.tunnel(), ports.admin(),
         AgentSpec.defaultResources(), AgentSpec.tlsSecretName("orders"));
@@ -205,7 +203,7 @@ class KubeletStandInTest {
         .addNewEnv().withName("PASSWORD_FILE").withValue("/var/run/db/password").endEnv()
         .addNewVolumeMount().withName("db").withMountPath("/var/run/db").withReadOnly(true).endVolumeMount()
         .build();
-    client.resource(deployment(ns, "worker", Map.of("app", "worker"), 2, worker)
+    client.resource(OrdersApp.deployment(ns, "worker", Map.of("app", "worker"), 2, worker)
         .edit().editSpec().editTemplate().editSpec().addNewVolume().withName("db").withNewSecret()
             .withSecretName("db").endSecret().endVolume().endSpec().endTemplate().endSpec().build()).create();
     Container probed = new ContainerBuilder().withName("probed").withImage("registry.example.com/probed:1.0")
@@ -213,7 +211,7 @@ class KubeletStandInTest {
         .withNewReadinessProbe().withNewTcpSocket().withPort(new IntOrString("tcp")).endTcpSocket()
             .withFailureThreshold(1).endReadinessProbe()
         .build();
-    client.resource(deployment(ns, "probed", Map.of("app", "probed"), 1, probed)).create();
+    client.resource(OrdersApp.deployment(ns, "probed", Map.of("app", "probed"), 1, probed)).create();
     kubelet = new KubeletStandIn(client, ns, work, this::recordingApp).start();
 
     await().atMost(WAIT).untilAsserted(() -> assertThat(kubelet.pods("worker")).as(kubelet::describe).hasSize(2)
@@ -264,53 +262,9 @@ class KubeletStandInTest {
 
   // --- fixtures
 
-  /** The app's port and the agent's tunnel and admin ports, free when asked and distinct. */
-  private record Ports(int app, int tunnel, int admin) {
-
-    static Ports free() throws IOException {
-      try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-          ServerSocket b = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-          ServerSocket c = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-        return new Ports(a.getLocalPort(), b.getLocalPort(), c.getLocalPort());
-      }
-    }
-  }
-
-  /** The orders Deployment (one replica, its app probed on the port named http) and its Service on port 80. */
-  private static void createOrdersApp(String ns, int appPort) {
-    Container app = new ContainerBuilder().withName("app").withImage("registry.example.com/orders:1.0")
-        .addNewPort().withName("http").withContainerPort(appPort).withProtocol("TCP").endPort()
-        .withNewReadinessProbe().withNewHttpGet().withPath("/who").withPort(new IntOrString("http")).endHttpGet()
-            .withPeriodSeconds(2).endReadinessProbe()
-        .build();
-    client.resource(deployment(ns, "orders", ORDERS, 1, app)).create();
-    client.resource(new ServiceBuilder().withNewMetadata().withName("orders").withNamespace(ns).endMetadata()
-        .withNewSpec().withSelector(ORDERS).addNewPort().withName("web").withPort(80)
-            .withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort().endSpec()
-        .build()).create();
-  }
-
   private static InterceptTarget target(String ns, int appPort) {
     return new InterceptTarget(ns, "orders", "Deployment", "orders", "app", appPort, "http", 80,
         new IntOrString("http"));
-  }
-
-  private static Deployment deployment(String ns, String name, Map<String, String> labels, int replicas,
-      Container container) {
-    return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-        .withNewSpec().withReplicas(replicas).withNewSelector().withMatchLabels(labels).endSelector()
-            .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withContainers(container).endSpec()
-            .endTemplate()
-        .endSpec().build();
-  }
-
-  /** The app stand-in: a RestServer "cluster" on the container's first declared port. */
-  private static AutoCloseable restServer(Container container, Map<String, String> env) {
-    int port = container.getPorts().get(0).getContainerPort();
-    RestServer server = new RestServer("cluster", new InetSocketAddress(InetAddress.getLoopbackAddress(), port), false);
-    server.start();
-    return server;
   }
 
   /** An app stand-in that serves nothing and records its env and its closing. */
