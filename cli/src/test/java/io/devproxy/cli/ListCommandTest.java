@@ -11,32 +11,10 @@ import io.devproxy.tunnel.errors.ErrorCategory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-class ListCommandTest {
-
-  @TempDir Path dir;
-
-  private FakeDaemon daemon;
-
-  @AfterEach
-  void tearDown() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
-
-  private Path home() {
-    return dir.resolve("home");
-  }
-
-  private FakeDaemon startDaemon() throws Exception {
-    daemon = FakeDaemon.inHome(home());
-    return daemon;
-  }
+class ListCommandTest extends FakeDaemonHomeTest {
 
   private static final ServiceInfo ORDERS =
       ServiceInfo.newBuilder()

@@ -10,34 +10,11 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class StatusCommandTest {
-
-  @TempDir Path dir;
-
-  private FakeDaemon daemon;
-
-  @AfterEach
-  void tearDown() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
-
-  private Path home() {
-    return dir.resolve("home");
-  }
-
-  private FakeDaemon startDaemon() throws Exception {
-    daemon = FakeDaemon.inHome(home());
-    return daemon;
-  }
+class StatusCommandTest extends FakeDaemonHomeTest {
 
   private static final InterceptInfo WEB =
       InterceptInfo.newBuilder()

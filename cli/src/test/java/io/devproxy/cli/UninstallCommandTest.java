@@ -6,34 +6,11 @@ import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class UninstallCommandTest {
-
-  @TempDir Path dir;
-
-  private FakeDaemon daemon;
-
-  @AfterEach
-  void tearDown() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
-
-  private Path home() {
-    return dir.resolve("home");
-  }
-
-  private FakeDaemon startDaemon() throws Exception {
-    daemon = FakeDaemon.inHome(home());
-    return daemon;
-  }
+class UninstallCommandTest extends FakeDaemonHomeTest {
 
   @Test
   void printsOneLinePerObjectRestoredOrDeleted() throws Exception {
