@@ -2,6 +2,7 @@ package io.devproxy.daemon.kube;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.daemon.tunnel.AgentSource;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,7 +51,7 @@ import java.util.stream.Collectors;
  * connection; such failures are logged at the next resync, at warning once per pod. A forward that cannot be
  * opened is logged once and retried at the next resync.
  *
- * <p>Threads: every list and every {@link Listener} call runs on the executor, one at a time (never
+ * <p>Threads: every list and every {@link AgentSource.Listener} call runs on the executor, one at a time (never
  * concurrently), in the order of the changes, and never under a lock of this class, so a listener may call
  * {@link #pods()} or {@link #close()}. A list blocks an executor thread for up to the client's request
  * timeout. The informer runs on the client's threads and only asks for a resync; each forward owns one
@@ -61,15 +62,6 @@ import java.util.stream.Collectors;
  */
 public final class AgentPods implements AutoCloseable {
 
-  /** What follows the set of forwarded agent pods. Called on the executor, never concurrently. */
-  public interface Listener {
-    /** {@code pod} is ready; its agent's tunnel port is reachable at {@code localAddress} (loopback). */
-    void added(String pod, InetSocketAddress localAddress);
-
-    /** {@code pod} is gone or no longer ready; its forward is closed already. */
-    void removed(String pod);
-  }
-
   static final Duration RESYNC_PERIOD = Duration.ofSeconds(5);
   private static final Logger logger = Logger.getLogger(AgentPods.class.getName());
 
@@ -77,7 +69,8 @@ public final class AgentPods implements AutoCloseable {
   private final String namespace;
   private final Map<String, String> selector;
   private final int tunnelPort;
-  private final Listener listener;
+  /** Told of each ready pod (its forward's loopback address) and each pod gone (its forward closed already). */
+  private final AgentSource.Listener listener;
   private final ScheduledExecutorService executor;
   private final Duration resyncPeriod;
 
@@ -117,12 +110,12 @@ public final class AgentPods implements AutoCloseable {
    * @param tunnelPort the agent's tunnel port in the pod, 1-65535 ({@link AgentSpec#DEFAULT_TUNNEL_PORT})
    */
   public AgentPods(KubernetesClient client, String namespace, Map<String, String> selector, int tunnelPort,
-      Listener listener, ScheduledExecutorService executor) {
+      AgentSource.Listener listener, ScheduledExecutorService executor) {
     this(client, namespace, selector, tunnelPort, listener, executor, RESYNC_PERIOD);
   }
 
   AgentPods(KubernetesClient client, String namespace, Map<String, String> selector, int tunnelPort,
-      Listener listener, ScheduledExecutorService executor, Duration resyncPeriod) {
+      AgentSource.Listener listener, ScheduledExecutorService executor, Duration resyncPeriod) {
     this.client = requireNonNull(client, "client");
     this.namespace = requireNonNull(namespace, "namespace");
     this.selector = Map.copyOf(requireNonNull(selector, "selector"));

@@ -365,24 +365,16 @@ public final class KubeProvisioner implements Provisioner {
     public void start(Listener listener) throws DevproxyException {
       Cluster cluster = cluster(options);
       Map<String, String> selector = selector(cluster.client(), binding);
+      AgentPods created;
       synchronized (this) {
         if (closed) {
           return;
         }
-        pods = new AgentPods(cluster.client(), binding.getNamespace(), selector, binding.getAgentTunnelPort(),
-            new AgentPods.Listener() {
-              @Override
-              public void added(String pod, java.net.InetSocketAddress address) {
-                listener.added(pod, address);
-              }
-
-              @Override
-              public void removed(String pod) {
-                listener.removed(pod);
-              }
-            }, executor);
+        created = new AgentPods(cluster.client(), binding.getNamespace(), selector, binding.getAgentTunnelPort(),
+            listener, executor);
+        pods = created;
       }
-      pods.start();
+      created.start();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.devproxy.daemon.kube.testing.EchoServer;
 import io.devproxy.daemon.kube.testing.PortForwardingMockServer;
+import io.devproxy.daemon.tunnel.AgentSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -385,7 +386,7 @@ class AgentPodsTest {
   }
 
   /** Records the listener's calls, where they ran, and whether two ever overlapped. */
-  private static final class Events implements AgentPods.Listener {
+  private static final class Events implements AgentSource.Listener {
     final BlockingQueue<String> log = new LinkedBlockingQueue<>();
     final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     final Set<String> threads = ConcurrentHashMap.newKeySet();
