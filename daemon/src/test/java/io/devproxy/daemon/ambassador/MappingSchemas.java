@@ -10,33 +10,38 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Validates Mappings against Emissary's CRD schemas ({@code shared/crds/mapping-<version>.openapi.json}, the
- * {@code openAPIV3Schema} of each version) as JSON Schema draft 4. The schemas do not forbid unknown fields, so a
+ * Validates Mappings and Hosts against Emissary's CRD schemas ({@code shared/crds/mapping-<version>.openapi.json},
+ * {@code host-<version>.openapi.json}: the {@code openAPIV3Schema} of each version) as JSON Schema draft 4. The schemas do not forbid unknown fields, so a
  * misspelled field passes: {@link HeaderRoutes}' allow-list is what guards against those.
  */
 final class MappingSchemas {
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-  private static final Map<MappingApi, Schema> SCHEMAS = new EnumMap<>(MappingApi.class);
+  private static final Map<String, Schema> SCHEMAS = new HashMap<>();
 
   private MappingSchemas() {}
 
-  /** The schema violations of {@code mapping} for its own apiVersion; empty when it is valid. */
+  /** The schema violations of a Mapping or Host for its own kind and apiVersion; empty when it is valid. */
   static List<String> errors(GenericKubernetesResource mapping) {
-    Schema schema = schema(MappingApi.of(mapping.getApiVersion()));
+    String kind = mapping.getKind().toLowerCase(Locale.ROOT);
+    if (!kind.equals("mapping") && !kind.equals("host")) {
+      throw new IllegalArgumentException("kind: " + mapping.getKind() + " (expected: Mapping or Host)");
+    }
+    Schema schema = schema(kind + "-" + MappingApi.of(mapping.getApiVersion()).version() + ".openapi.json");
     List<Error> errors = schema.validate(SERIALIZATION.asJson(mapping), InputFormat.JSON);
     return errors.stream().map(e -> e.getInstanceLocation() + ": " + e.getMessage()).toList();
   }
 
-  private static synchronized Schema schema(MappingApi api) {
-    return SCHEMAS.computeIfAbsent(api, a -> {
+  private static synchronized Schema schema(String file) {
+    return SCHEMAS.computeIfAbsent(file, f -> {
       try {
-        String text = Files.readString(CrdFiles.file("mapping-" + a.version() + ".openapi.json"));
+        String text = Files.readString(CrdFiles.file(f));
         return SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(text, InputFormat.JSON);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
