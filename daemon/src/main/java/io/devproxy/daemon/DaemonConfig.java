@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 
@@ -21,6 +22,7 @@ import java.util.Set;
  * agentAdminPort=9901                                            # probes and metrics in the pod
  * leaseSeconds=30                                                # how long a session outlives a silent laptop
  * rolloutTimeoutSeconds=120                                      # default of intercept --timeout
+ * previewDomain=preview.example.com                              # preview hosts: &lt;key&gt;-&lt;service&gt;.&lt;domain&gt;
  * </pre>
  *
  * @param agentImage the default traffic-agent image
@@ -28,20 +30,22 @@ import java.util.Set;
  * @param agentAdminPort the agent's admin port inside the pod
  * @param lease how long a session Lease lives without renewal
  * @param rolloutTimeout how long an intercept waits for the agent's rollout unless told otherwise
+ * @param previewDomain the domain of default preview hosts; empty when not set
  */
 public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdminPort, Duration lease,
-    Duration rolloutTimeout) {
+    Duration rolloutTimeout, String previewDomain) {
 
   /** The image repository the default image reference names; its tag is the daemon's version. */
   public static final String DEFAULT_IMAGE_REPOSITORY = "ghcr.io/devproxy/traffic-agent";
 
   private static final Set<String> KEYS =
-      Set.of("agentImage", "agentTunnelPort", "agentAdminPort", "leaseSeconds", "rolloutTimeoutSeconds");
+      Set.of("agentImage", "agentTunnelPort", "agentAdminPort", "leaseSeconds", "rolloutTimeoutSeconds",
+          "previewDomain");
 
-  /** The defaults: the version-matched image, ports 8443 and 9901, 30 s Leases, 120 s rollouts. */
+  /** The defaults: the version-matched image, ports 8443 and 9901, 30 s Leases, 120 s rollouts, no domain. */
   public static DaemonConfig defaults() {
     return new DaemonConfig(DEFAULT_IMAGE_REPOSITORY + ":" + Daemon.version(), 8443, 9901, Duration.ofSeconds(30),
-        Duration.ofSeconds(120));
+        Duration.ofSeconds(120), "");
   }
 
   /** {@code home}'s config file, or the defaults when there is none. */
@@ -82,7 +86,13 @@ public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdmi
     }
     int lease = number(file, p, "leaseSeconds", (int) d.lease().toSeconds(), 3, 3600);
     int rollout = number(file, p, "rolloutTimeoutSeconds", (int) d.rolloutTimeout().toSeconds(), 1, 3600);
-    return new DaemonConfig(image, tunnel, admin, Duration.ofSeconds(lease), Duration.ofSeconds(rollout));
+    String domain = p.getProperty("previewDomain", "").strip();
+    if (!domain.isEmpty() && !domain.matches("(?i)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+")) {
+      throw new DevproxyException(ErrorCategory.CONFIG, file + ": previewDomain '" + domain
+          + "' is not a DNS domain (expected e.g. preview.example.com)");
+    }
+    return new DaemonConfig(image, tunnel, admin, Duration.ofSeconds(lease), Duration.ofSeconds(rollout),
+        domain.toLowerCase(Locale.ROOT));
   }
 
   private static int number(Path file, Properties p, String key, int dflt, int min, int max)

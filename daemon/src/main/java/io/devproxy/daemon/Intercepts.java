@@ -1,7 +1,9 @@
 package io.devproxy.daemon;
 
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
@@ -41,6 +43,24 @@ public interface Intercepts extends AutoCloseable {
    * @throws DevproxyException CONFIG when this engine has no cluster access
    */
   default UninstallReply uninstall(UninstallRequest request) throws DevproxyException {
+    throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
+  }
+
+  /**
+   * Creates a preview URL for the intercept {@code request.getName()}.
+   *
+   * @throws DevproxyException USER when there is no such intercept or it has no cluster side
+   */
+  default Preview createPreview(CreatePreviewRequest request) throws DevproxyException {
+    throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
+  }
+
+  /**
+   * Deletes the previews of the intercept {@code name}: the one for {@code host}, or all when it is empty.
+   *
+   * @return the hosts whose previews were deleted
+   */
+  default List<String> deletePreviews(String name, String host) throws DevproxyException {
     throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
   }
 

@@ -33,12 +33,13 @@ class DaemonConfigTest {
         agentAdminPort=19901
         leaseSeconds=12
         rolloutTimeoutSeconds=300
+        previewDomain=Preview.Example.com
         """);
 
     DaemonConfig config = DaemonConfig.load(file);
 
     assertThat(config).isEqualTo(new DaemonConfig("registry.example.com/devproxy/agent:1.2", 18443, 19901,
-        Duration.ofSeconds(12), Duration.ofSeconds(300)));
+        Duration.ofSeconds(12), Duration.ofSeconds(300), "preview.example.com"));
   }
 
   @Test
@@ -51,10 +52,14 @@ class DaemonConfigTest {
     DevproxyException unknown = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
     Files.writeString(file, "agentTunnelPort=9901\n");
     DevproxyException same = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "previewDomain=https://preview.example.com\n");
+    DevproxyException domain = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
 
     assertThat(port.category()).isEqualTo(ErrorCategory.CONFIG);
     assertThat(port).hasMessage(file + ": agentTunnelPort=http (expected: 1-65535)");
     assertThat(unknown).hasMessageContaining("unknown key 'agentImag'").hasMessageContaining("agentImage");
     assertThat(same).hasMessageContaining("agentTunnelPort and agentAdminPort are both 9901");
+    assertThat(domain).hasMessage(file + ": previewDomain 'https://preview.example.com' is not a DNS domain"
+        + " (expected e.g. preview.example.com)");
   }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -17,13 +18,15 @@ import java.util.logging.Logger;
  *
  * <p>All or nothing: a failed create deletes the clones this call created. Thread-safe; does not own the client.
  *
- * <p>RBAC: list, create and delete on {@code mappings.getambassador.io} in the namespace.
+ * <p>RBAC: list, create and delete on {@code mappings.getambassador.io} in the namespace; list and delete on
+ * {@code hosts.getambassador.io}.
  */
 public final class EdgeRoutes {
 
   private static final Logger logger = Logger.getLogger(EdgeRoutes.class.getName());
 
   private static final String RESOURCE = "mappings.getambassador.io";
+  private static final String HOSTS = "hosts.getambassador.io";
 
   private final KubernetesClient client;
 
@@ -83,28 +86,38 @@ public final class EdgeRoutes {
   }
 
   /**
-   * Deletes the clones of {@code sessionId}, or every devproxy Mapping when it is null, in every served version.
+   * Deletes the Mappings (header routes and previews) and preview Hosts of {@code sessionId}, or every devproxy
+   * Mapping and Host when it is null, in every served version.
    *
-   * @return the names deleted
+   * @return what was deleted, as {@code mapping/<name>} and {@code host/<name>}
    */
   public List<String> deleteLabelled(String namespace, String sessionId) throws DevproxyException {
     List<String> deleted = new ArrayList<>();
-    for (MappingApi api : call("get", namespace, () -> MappingApis.served(client))) {
-      List<GenericKubernetesResource> mine = call("list", namespace, () -> {
-        var query = client.genericKubernetesResources(api.apiVersion(), MappingApi.KIND).inNamespace(namespace)
+    deleteLabelled(namespace, sessionId, MappingApi.KIND, RESOURCE,
+        call("get", namespace, () -> MappingApis.served(client)), deleted);
+    deleteLabelled(namespace, sessionId, PreviewRoutes.HOST_KIND, HOSTS,
+        call("get", namespace, () -> MappingApis.hostsServed(client)), deleted);
+    return deleted;
+  }
+
+  private void deleteLabelled(String namespace, String sessionId, String kind, String resource,
+      List<MappingApi> served, List<String> deleted) throws DevproxyException {
+    String prefix = kind.toLowerCase(Locale.ROOT) + "/";
+    for (MappingApi api : served) {
+      List<GenericKubernetesResource> mine = KubeCalls.call("list", resource, namespace, () -> {
+        var query = client.genericKubernetesResources(api.apiVersion(), kind).inNamespace(namespace)
             .withLabel(HeaderRoutes.MANAGED_BY, HeaderRoutes.DEVPROXY);
         return (sessionId == null ? query : query.withLabel(HeaderRoutes.SESSION_LABEL, sessionId)).list().getItems();
       });
-      for (GenericKubernetesResource m : mine) {
-        String name = m.getMetadata().getName();
-        if (!deleted.contains(name)) {
-          call("delete", namespace, () -> client.genericKubernetesResources(api.apiVersion(), MappingApi.KIND)
-              .inNamespace(namespace).withName(name).delete());
-          deleted.add(name);
+      for (GenericKubernetesResource object : mine) {
+        String name = object.getMetadata().getName();
+        if (!deleted.contains(prefix + name)) { // the API server shows each object in every served version
+          KubeCalls.call("delete", resource, namespace, () -> client.genericKubernetesResources(api.apiVersion(),
+              kind).inNamespace(namespace).withName(name).delete());
+          deleted.add(prefix + name);
         }
       }
     }
-    return deleted;
   }
 
   private static <T> T call(String verb, String namespace, Supplier<T> call) throws DevproxyException {

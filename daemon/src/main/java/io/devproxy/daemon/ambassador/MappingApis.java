@@ -32,17 +32,31 @@ public final class MappingApis {
    * @throws KubernetesClientException when discovery fails for another reason than "not served"
    */
   public static List<MappingApi> served(KubernetesClient client) {
+    return served(client, MappingApi.PLURAL, MappingApi.KIND);
+  }
+
+  /**
+   * The versions that serve {@code Host}s, most preferred first; empty when the cluster has no Host CRD.
+   *
+   * @param client used, not closed
+   * @throws KubernetesClientException when discovery fails for another reason than "not served"
+   */
+  public static List<MappingApi> hostsServed(KubernetesClient client) {
+    return served(client, "hosts", PreviewRoutes.HOST_KIND);
+  }
+
+  private static List<MappingApi> served(KubernetesClient client, String plural, String kind) {
     requireNonNull(client, "client");
     List<MappingApi> served = new ArrayList<>();
     for (MappingApi api : MappingApi.values()) {
-      if (hasMappings(client, api)) {
+      if (serves(client, api, plural, kind)) {
         served.add(api);
       }
     }
     return List.copyOf(served);
   }
 
-  private static boolean hasMappings(KubernetesClient client, MappingApi api) {
+  private static boolean serves(KubernetesClient client, MappingApi api, String plural, String kind) {
     APIResourceList resources;
     try {
       resources = client.getApiResources(api.apiVersion());
@@ -54,6 +68,6 @@ public final class MappingApis {
     }
     return resources != null && resources.getResources() != null
         && resources.getResources().stream()
-            .anyMatch(r -> MappingApi.PLURAL.equals(r.getName()) && MappingApi.KIND.equals(r.getKind()));
+            .anyMatch(r -> plural.equals(r.getName()) && kind.equals(r.getKind()));
   }
 }

@@ -3,13 +3,17 @@ package io.devproxy.daemon.control;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.daemon.Intercepts;
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
+import io.devproxy.proto.daemon.DeletePreviewReply;
+import io.devproxy.proto.daemon.DeletePreviewRequest;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
@@ -103,6 +107,27 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
   public void uninstall(UninstallRequest request, StreamObserver<UninstallReply> responseObserver) {
     try {
       responseObserver.onNext(intercepts.uninstall(request));
+      responseObserver.onCompleted();
+    } catch (DevproxyException | RuntimeException e) {
+      responseObserver.onError(ErrorStatus.toStatus(e));
+    }
+  }
+
+  @Override
+  public void createPreview(CreatePreviewRequest request, StreamObserver<Preview> responseObserver) {
+    try {
+      responseObserver.onNext(intercepts.createPreview(request));
+      responseObserver.onCompleted();
+    } catch (DevproxyException | RuntimeException e) {
+      responseObserver.onError(ErrorStatus.toStatus(e));
+    }
+  }
+
+  @Override
+  public void deletePreview(DeletePreviewRequest request, StreamObserver<DeletePreviewReply> responseObserver) {
+    try {
+      responseObserver.onNext(DeletePreviewReply.newBuilder()
+          .addAllHosts(intercepts.deletePreviews(request.getName(), request.getHost())).build());
       responseObserver.onCompleted();
     } catch (DevproxyException | RuntimeException e) {
       responseObserver.onError(ErrorStatus.toStatus(e));

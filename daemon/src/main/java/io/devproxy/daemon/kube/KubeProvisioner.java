@@ -5,12 +5,16 @@ import static java.util.Objects.requireNonNull;
 import io.devproxy.daemon.DaemonConfig;
 import io.devproxy.daemon.ambassador.EdgeRoutes;
 import io.devproxy.daemon.ambassador.MappingApi;
+import io.devproxy.daemon.ambassador.PreviewRoutes;
+import io.devproxy.daemon.ambassador.Previews;
 import io.devproxy.daemon.control.ServiceLister.ClientFactory;
 import io.devproxy.daemon.tunnel.AgentSource;
 import io.devproxy.daemon.tunnel.Provisioner;
 import io.devproxy.proto.daemon.ClusterBinding;
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
@@ -108,6 +112,11 @@ public final class KubeProvisioner implements Provisioner {
 
     InterceptTarget target = new TargetResolver(client).resolve(namespace, request.getName(),
         emptyToNull(request.getRemotePort()), emptyToNull(request.getContainer()));
+    String previewHost = request.getPreview() || !request.getPreviewHost().isEmpty()
+        ? previewHost(request.getPreviewHost(), "", request.getKey(), target.service()) : null;
+    if (previewHost != null) {
+      Previews.requireAmbassador(client, namespace); // before anything changes, not after the rollout
+    }
     String agentWorkload = AgentInstaller.agentWorkloadName(mode, target, request.getKey());
     AgentSpec agent = new AgentSpec(request.getAgentImage().isEmpty() ? config.agentImage() : request.getAgentImage(),
         config.agentTunnelPort(), config.agentAdminPort(), AgentSpec.defaultResources(),
@@ -122,6 +131,7 @@ public final class KubeProvisioner implements Provisioner {
     boolean secretWritten = false;
     AgentInstaller.Installed installed = null;
     EdgeRoutes.Created edgeRoutes = null;
+    Preview preview = null;
     try {
       new AgentTlsSecrets(client, pki).ensure(namespace, agent.tlsSecretName(), List.of());
       secretWritten = true;
@@ -146,8 +156,14 @@ public final class KubeProvisioner implements Provisioner {
                 + ": no edge routes"
             : "Ambassador header routes: " + String.join(", ", routes.clones()));
       }
+      if (previewHost != null) {
+        preview = new Previews(client).create(new Previews.Request(namespace, target.service(),
+            target.servicePort(), target.containerPort(), request.getKey(), sessionId, installed.shadowService(),
+            previewHost, null));
+        progress.accept("preview URL: " + preview.getUrl());
+      }
       cluster.keeper().add(namespace, leaseName);
-      ClusterBinding binding = ClusterBinding.newBuilder()
+      ClusterBinding.Builder binding = ClusterBinding.newBuilder()
           .setNamespace(namespace)
           .setService(target.service())
           .setWorkloadKind(installed.agentWorkloadKind())
@@ -161,10 +177,22 @@ public final class KubeProvisioner implements Provisioner {
           .setShadowService(installed.shadowService() == null ? "" : installed.shadowService())
           .setMappingApiVersion(routes.api() == null ? "" : routes.api().apiVersion())
           .addAllMappingClones(routes.clones())
-          .build();
-      return new KubeIntercept(request.getKube(), binding, sessionId);
+          .setServicePort(target.servicePort() == null ? 0 : target.servicePort())
+          .setTargetPort(target.containerPort());
+      if (preview != null) {
+        binding.addPreviews(preview);
+      }
+      return new KubeIntercept(request.getKube(), binding.build(), sessionId, request.getKey());
     } catch (DevproxyException | RuntimeException | InterruptedException e) {
       boolean interrupted = Thread.interrupted();
+      if (preview != null) {
+        try {
+          new Previews(client).delete(namespace, preview);
+        } catch (DevproxyException | RuntimeException deleteFailed) {
+          logger.log(Level.WARNING, "could not delete the preview " + preview.getMappingsList() + ": "
+              + deleteFailed.getMessage());
+        }
+      }
       if (edgeRoutes != null && edgeRoutes.api() != null) {
         try {
           new EdgeRoutes(client).delete(namespace, edgeRoutes.api(), edgeRoutes.clones());
@@ -180,6 +208,24 @@ public final class KubeProvisioner implements Provisioner {
       }
       throw e;
     }
+  }
+
+  /**
+   * {@code host} when given, else {@code <key>-<service>.<domain>} with {@code domain}, else the configured
+   * {@code previewDomain}.
+   *
+   * @throws DevproxyException USER when the host is malformed or no domain is known
+   */
+  private String previewHost(String host, String domain, String key, String service) throws DevproxyException {
+    if (!host.isEmpty()) {
+      return PreviewRoutes.checkHost(host, "--host");
+    }
+    String d = domain.isEmpty() ? config.previewDomain() : domain;
+    if (d.isEmpty()) {
+      throw new DevproxyException(ErrorCategory.USER, "no preview domain: pass --host HOST or --domain DOMAIN, or set"
+          + " previewDomain in $DEVPROXY_HOME/config.properties");
+    }
+    return PreviewRoutes.defaultHost(key, service, d);
   }
 
   private static String agentKind(InterceptMode mode, InterceptTarget target) {
@@ -246,7 +292,7 @@ public final class KubeProvisioner implements Provisioner {
         String sessionId = Metadata.label(lease, SessionLeases.SESSION_LABEL);
         List<String> changes = new ArrayList<>();
         for (String route : new EdgeRoutes(cluster.client()).deleteLabelled(namespace, sessionId)) {
-          changes.add("deleted mapping/" + route);
+          changes.add("deleted " + route);
         }
         if (workload != null && workload.contains("/")) {
           String workloadName = workload.substring(workload.indexOf('/') + 1);
@@ -284,25 +330,76 @@ public final class KubeProvisioner implements Provisioner {
         request.getName());
     cluster.keeper().add(namespace, binding.getLeaseName());
     collectExpired(cluster, namespace);
-    return new KubeIntercept(request.getKube(), binding, sessionId);
+    return new KubeIntercept(request.getKube(), binding, sessionId, request.getKey());
   }
 
   /** One intercept's hold on the cluster. */
   private final class KubeIntercept implements Provisioned {
     private final io.devproxy.proto.daemon.KubeOptions options;
-    private final ClusterBinding binding;
     private final String sessionId;
+    private final String key;
+    /** Replaced as previews come and go; guarded by {@code this}. */
+    private ClusterBinding binding;
     private boolean released;
 
-    KubeIntercept(io.devproxy.proto.daemon.KubeOptions options, ClusterBinding binding, String sessionId) {
+    KubeIntercept(io.devproxy.proto.daemon.KubeOptions options, ClusterBinding binding, String sessionId, String key) {
       this.options = options;
       this.binding = binding;
       this.sessionId = sessionId;
+      this.key = key;
     }
 
     @Override
-    public ClusterBinding binding() {
+    public synchronized ClusterBinding binding() {
       return binding;
+    }
+
+    @Override
+    public Preview createPreview(CreatePreviewRequest request) throws DevproxyException {
+      ClusterBinding b = binding();
+      String host = previewHost(request.getHost(), request.getDomain(), key, b.getService());
+      for (Preview existing : b.getPreviewsList()) {
+        if (existing.getHost().equals(host)) {
+          return existing;
+        }
+      }
+      Cluster cluster = cluster(options);
+      Preview preview = new Previews(cluster.client()).create(new Previews.Request(b.getNamespace(), b.getService(),
+          b.getServicePort() == 0 ? null : b.getServicePort(), b.getTargetPort(), key, sessionId,
+          emptyToNull(b.getShadowService()), host, emptyToNull(request.getTlsSecret())));
+      synchronized (this) {
+        if (!released) {
+          binding = binding.toBuilder().addPreviews(preview).build();
+          return preview;
+        }
+      }
+      new Previews(cluster.client()).delete(b.getNamespace(), preview); // left while the preview was made
+      throw new DevproxyException(ErrorCategory.USER, "intercept '" + b.getService() + "' ended while the preview"
+          + " was created; nothing was left behind");
+    }
+
+    @Override
+    public List<String> deletePreviews(String host) throws DevproxyException {
+      ClusterBinding b = binding();
+      List<Preview> gone = b.getPreviewsList().stream()
+          .filter(p -> host.isEmpty() || p.getHost().equalsIgnoreCase(host)).toList();
+      if (gone.isEmpty()) {
+        throw new DevproxyException(ErrorCategory.USER, host.isEmpty()
+            ? "intercept '" + b.getService() + "' has no previews"
+            : "intercept '" + b.getService() + "' has no preview for " + host + "; 'devproxy preview list' shows them");
+      }
+      Previews previews = new Previews(cluster(options).client());
+      List<String> hosts = new ArrayList<>();
+      for (Preview preview : gone) {
+        previews.delete(b.getNamespace(), preview);
+        hosts.add(preview.getHost());
+        synchronized (this) {
+          List<Preview> left = new ArrayList<>(binding.getPreviewsList());
+          left.removeIf(p -> p.getHost().equals(preview.getHost()));
+          binding = binding.toBuilder().clearPreviews().addAllPreviews(left).build();
+        }
+      }
+      return hosts;
     }
 
     @Override
@@ -312,7 +409,8 @@ public final class KubeProvisioner implements Provisioner {
 
     @Override
     public void describe(InterceptInfo.Builder info) {
-      info.setNamespace(binding.getNamespace())
+      ClusterBinding binding = binding();
+      info.addAllPreviews(binding.getPreviewsList()).setNamespace(binding.getNamespace())
           .setWorkload(kindName(binding.getTargetKind(), binding.getTargetName()))
           .setMode(binding.getMode())
           .setShadowService(binding.getShadowService())
@@ -327,9 +425,13 @@ public final class KubeProvisioner implements Provisioner {
         }
         released = true;
       }
+      ClusterBinding binding = binding();
       Cluster cluster = cluster(options);
       String namespace = binding.getNamespace();
       cluster.keeper().remove(namespace, binding.getLeaseName());
+      for (Preview preview : binding.getPreviewsList()) {
+        new Previews(cluster.client()).delete(namespace, preview);
+      }
       if (!binding.getMappingClonesList().isEmpty()) {
         new EdgeRoutes(cluster.client()).delete(namespace, MappingApi.of(binding.getMappingApiVersion()),
             binding.getMappingClonesList());

@@ -64,7 +64,7 @@ final class NamespaceCleanup {
 
     if (service == null) {
       for (String route : new EdgeRoutes(client).deleteLabelled(namespace, null)) {
-        changes.add("deleted mapping/" + route);
+        changes.add("deleted " + route);
       }
     }
     ShadowInstaller shadows = new ShadowInstaller(client);
@@ -126,7 +126,7 @@ final class NamespaceCleanup {
         String session = Metadata.label(lease, SessionLeases.SESSION_LABEL);
         if (service != null && session != null) {
           for (String route : new EdgeRoutes(client).deleteLabelled(namespace, session)) {
-            changes.add("deleted mapping/" + route);
+            changes.add("deleted " + route);
           }
         }
         KubeCalls.call("delete", "leases.coordination.k8s.io", namespace,

@@ -1,11 +1,14 @@
 package io.devproxy.daemon.tunnel;
 
 import io.devproxy.proto.daemon.ClusterBinding;
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +29,22 @@ public interface Provisioner extends AutoCloseable {
 
     /** Adds where the intercept is (namespace, workload, mode) to what status shows. */
     void describe(InterceptInfo.Builder info);
+
+    /**
+     * Creates a preview URL for the intercept, or returns the one it has for that host.
+     *
+     * @throws DevproxyException USER for a malformed host or when no domain is known; CLUSTER when the cluster
+     *     has no Ambassador or refuses a call
+     */
+    Preview createPreview(CreatePreviewRequest request) throws DevproxyException;
+
+    /**
+     * Deletes the intercept's preview for {@code host}, or all of them when it is empty.
+     *
+     * @return the hosts whose previews were deleted
+     * @throws DevproxyException USER when the intercept has no preview for {@code host}
+     */
+    List<String> deletePreviews(String host) throws DevproxyException;
 
     /** Undoes what the intercept changed in the cluster. Idempotent. */
     void release() throws DevproxyException;

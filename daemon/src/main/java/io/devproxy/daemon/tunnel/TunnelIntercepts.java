@@ -6,9 +6,11 @@ import io.devproxy.daemon.Intercepts;
 import io.devproxy.daemon.kube.KubeClients;
 import io.devproxy.daemon.kube.KubeProvisioner;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonState;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.SavedIntercept;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
@@ -235,7 +237,12 @@ public final class TunnelIntercepts implements Intercepts {
       if (!request.getLocalProtocol().isEmpty()) {
         UpstreamProtocol.parse(request.getLocalProtocol());
       }
-      Matchers.fromRequest(request, "key");
+      Matcher matcher = Matchers.fromRequest(request, "key");
+      if (matcher.getSessionKey().isEmpty() && (request.getAmbassador() || request.getPreview()
+          || !request.getPreviewHost().isEmpty())) {
+        throw new IllegalArgumentException(sessionKeyNeeded(request.getAmbassador() ? "--ambassador header routes"
+            : "previews"));
+      }
     } catch (IllegalArgumentException e) {
       throw new DevproxyException(ErrorCategory.USER, e.getMessage());
     }
@@ -307,6 +314,50 @@ public final class TunnelIntercepts implements Intercepts {
       intercept.provisioned().release();
     }
     logger.info(() -> "[" + name + "] left");
+  }
+
+  @Override
+  public Preview createPreview(CreatePreviewRequest request) throws DevproxyException {
+    Provisioned provisioned = clusterSide(request.getName());
+    Preview preview = provisioned.createPreview(request);
+    synchronized (this) {
+      save();
+    }
+    return preview;
+  }
+
+  @Override
+  public List<String> deletePreviews(String name, String host) throws DevproxyException {
+    Provisioned provisioned = clusterSide(name);
+    try {
+      return provisioned.deletePreviews(host);
+    } finally {
+      synchronized (this) {
+        save();
+      }
+    }
+  }
+
+  /** The cluster side of intercept {@code name}, which previews need. */
+  private synchronized Provisioned clusterSide(String name) throws DevproxyException {
+    Intercept intercept = intercepts.get(name);
+    if (intercept == null) {
+      throw new DevproxyException(ErrorCategory.USER, "no intercept named '" + name + "'; run 'devproxy intercept "
+          + name + " --port PORT' first, or 'devproxy status' to list them");
+    }
+    if (intercept.provisioned() == null) {
+      throw new DevproxyException(ErrorCategory.USER, "intercept '" + name + "' was made with --agent-address and"
+          + " has no cluster side; previews need 'devproxy intercept " + name + "' against the cluster");
+    }
+    if (Matchers.fromRequest(intercept.request(), intercept.request().getKey()).getSessionKey().isEmpty()) {
+      throw new DevproxyException(ErrorCategory.USER, sessionKeyNeeded("previews"));
+    }
+    return intercept.provisioned();
+  }
+
+  private static String sessionKeyNeeded(String what) {
+    return what + " route by your session key, which this intercept does not match (it has --header or"
+        + " --path-prefix only); add --key KEY";
   }
 
   @Override

@@ -43,7 +43,7 @@ public final class CrdFiles {
     }
   }
 
-  static void applyHostCrd(KubernetesClient client) throws IOException {
+  public static void applyHostCrd(KubernetesClient client) throws IOException {
     try (InputStream in = Files.newInputStream(file("hosts.getambassador.io.v3alpha1-only.crd.yaml"))) {
       CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();

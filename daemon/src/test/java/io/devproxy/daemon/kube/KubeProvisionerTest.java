@@ -14,8 +14,10 @@ import io.devproxy.daemon.kube.testing.MovingClock;
 import io.devproxy.daemon.kube.testing.ReadyPods;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.ClusterBinding;
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
@@ -94,8 +96,12 @@ class KubeProvisionerTest {
   }
 
   private KubeProvisioner provisioner(UserPki pki) {
+    return provisioner(pki, "preview.example.com");
+  }
+
+  private KubeProvisioner provisioner(UserPki pki, String previewDomain) {
     DaemonConfig config = new DaemonConfig("registry.example.com/devproxy/agent:1", 8443, 9901, Duration.ofSeconds(30),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), previewDomain);
     KubeProvisioner p = new KubeProvisioner(pki, config, options -> server.createClient(), clock);
     provisioners.add(p);
     return p;
@@ -343,6 +349,144 @@ class KubeProvisionerTest {
         + " without them)");
     assertThat(p.binding().getMappingClonesList()).isEmpty();
     p.release();
+  }
+
+  @Test
+  void previewsGetMappingsAndHostsWhichLeaveDeletes() throws Exception {
+    CrdFiles.applyMappingCrd(client);
+    CrdFiles.applyHostCrd(client);
+    try {
+      client.resource(new GenericKubernetesResourceBuilder().withApiVersion("getambassador.io/v3alpha1")
+          .withKind("Mapping").withNewMetadata().withName("orders-api").withNamespace(NS).endMetadata()
+          .addToAdditionalProperties("spec", Map.of("hostname", "shop.example.com", "prefix", "/orders/",
+              "service", "orders:80", "ambassador_id", List.of("edge")))
+          .build()).create();
+      client.resource(new GenericKubernetesResourceBuilder().withApiVersion("getambassador.io/v3alpha1")
+          .withKind("Host").withNewMetadata().withName("shop").withNamespace(NS).endMetadata()
+          .addToAdditionalProperties("spec", Map.of("hostname", "shop.example.com",
+              "tlsSecret", Map.of("name", "shop-cert")))
+          .build()).create();
+      Map<String, Object> before = snapshot();
+
+      Provisioned p = provisioner(alice).provision(request("orders", "sidecar", "alice").toBuilder().setPreview(true)
+          .build(), "feed0003-s", "alice@laptop", progress::add);
+
+      assertThat(progress).contains("preview URL: http://alice-orders.preview.example.com/");
+      Preview first = p.binding().getPreviews(0);
+      assertThat(first.getHost()).isEqualTo("alice-orders.preview.example.com");
+      GenericKubernetesResource preview = named(mappings(), first.getMappings(0));
+      assertThat(spec(preview)).containsEntry("hostname", "alice-orders.preview.example.com")
+          .containsEntry("service", "orders:80").containsEntry("prefix", "/orders/")
+          .containsEntry("add_request_headers", Map.of(
+              "x-devproxy-session", Map.of("value", "alice", "append", false),
+              "baggage", Map.of("value", "devproxy-session=alice", "append", true)));
+      // the namespace has Hosts and none serves the preview host: a cleartext one, for Ambassador's edge
+      GenericKubernetesResource host = named(hosts(), first.getHostResource());
+      assertThat(spec(host)).containsEntry("hostname", "alice-orders.preview.example.com")
+          .containsEntry("ambassador_id", List.of("edge"))
+          .containsEntry("requestPolicy", Map.of("insecure", Map.of("action", "Route")));
+      assertThat(host.getMetadata().getLabels()).containsEntry("devproxy.io/session", "feed0003-s");
+
+      Preview qa = p.createPreview(CreatePreviewRequest.newBuilder().setName("orders").setHost("QA.example.com")
+          .setTlsSecret("qa-cert").build());
+      assertThat(qa.getUrl()).isEqualTo("https://qa.example.com/");
+      assertThat(spec(named(hosts(), qa.getHostResource()))).containsEntry("tlsSecret", Map.of("name", "qa-cert"));
+      assertThat(p.createPreview(CreatePreviewRequest.newBuilder().setHost("qa.example.com").build())).isEqualTo(qa);
+      InterceptInfo.Builder info = InterceptInfo.newBuilder();
+      p.describe(info);
+      assertThat(info.getPreviewsList()).extracting(Preview::getHost)
+          .containsExactly("alice-orders.preview.example.com", "qa.example.com");
+
+      assertThat(p.deletePreviews("qa.example.com")).containsExactly("qa.example.com");
+      assertThat(hosts()).extracting(h -> h.getMetadata().getName())
+          .containsExactlyInAnyOrder("shop", first.getHostResource());
+      DevproxyException none = catchThrowableOfType(DevproxyException.class, () -> p.deletePreviews("qa.example.com"));
+      assertThat(none).hasMessage("intercept 'orders' has no preview for qa.example.com; 'devproxy preview list'"
+          + " shows them");
+
+      p.release();
+
+      assertThat(mappings()).extracting(m -> m.getMetadata().getName()).containsExactly("orders-api");
+      assertThat(hosts()).extracting(h -> h.getMetadata().getName()).containsExactly("shop");
+      assertThat(snapshot()).isEqualTo(before);
+    } finally {
+      client.genericKubernetesResources("getambassador.io/v3alpha1", "Mapping").inNamespace(NS).delete();
+      client.genericKubernetesResources("getambassador.io/v3alpha1", "Host").inNamespace(NS).delete();
+      client.apiextensions().v1().customResourceDefinitions().withName("mappings.getambassador.io").delete();
+      client.apiextensions().v1().customResourceDefinitions().withName("hosts.getambassador.io").delete();
+    }
+  }
+
+  @Test
+  void aPreviewOfAServiceWithoutMappingsRoutesEverythingAndAnExpiredLeaseTakesItAway() throws Exception {
+    CrdFiles.applyMappingCrd(client);
+    try {
+      Map<String, Object> before = snapshot();
+      KubeProvisioner vanished = provisioner(alice);
+      Provisioned p = vanished.provision(request("orders", "sidecar", "alice").toBuilder()
+          .setPreviewHost("orders-alice.dev.example.com").build(), "abab0004-s", "alice@laptop", progress::add);
+      assertThat(p.binding().getPreviews(0).getHostResource()).isEmpty(); // no Host CRD
+      assertThat(spec(named(mappings(), p.binding().getPreviews(0).getMappings(0))))
+          .containsEntry("hostname", "orders-alice.dev.example.com").containsEntry("prefix", "/")
+          .containsEntry("service", "orders:80");
+      vanished.close();
+
+      clock.advance(Duration.ofMinutes(2));
+      provisioner(bob).provision(request("billing", "sidecar", "bob"), "bcbc0005-s", "bob@desk", progress::add)
+          .release();
+
+      assertThat(mappings()).isEmpty();
+      assertThat(snapshot()).isEqualTo(before);
+    } finally {
+      client.genericKubernetesResources("getambassador.io/v3alpha1", "Mapping").inNamespace(NS).delete();
+      client.apiextensions().v1().customResourceDefinitions().withName("mappings.getambassador.io").delete();
+    }
+  }
+
+  @Test
+  void aPreviewWithoutADomainOrWithABadHostChangesNothing() throws Exception {
+    Map<String, Object> before = snapshot();
+
+    DevproxyException noDomain = catchThrowableOfType(DevproxyException.class, () -> provisioner(alice, "")
+        .provision(request("orders", "sidecar", "alice").toBuilder().setPreview(true).build(), "acdc0006-s",
+            "alice@laptop", progress::add));
+    DevproxyException badHost = catchThrowableOfType(DevproxyException.class, () -> provisioner(alice)
+        .provision(request("orders", "sidecar", "alice").toBuilder().setPreviewHost("http://x").build(),
+            "acdc0007-s", "alice@laptop", progress::add));
+
+    assertThat(noDomain.category()).isEqualTo(ErrorCategory.USER);
+    assertThat(noDomain).hasMessage("no preview domain: pass --host HOST or --domain DOMAIN, or set previewDomain in"
+        + " $DEVPROXY_HOME/config.properties");
+    assertThat(badHost).hasMessageStartingWith("--host: 'http://x' is not a host name");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aPreviewWithoutAmbassadorIsRefusedBeforeAnythingChanges() throws Exception {
+    Map<String, Object> before = snapshot();
+
+    DevproxyException e = catchThrowableOfType(DevproxyException.class, () -> provisioner(alice)
+        .provision(request("orders", "sidecar", "alice").toBuilder().setPreview(true).build(), "acdc0008-s",
+            "alice@laptop", progress::add));
+
+    assertThat(e.category()).isEqualTo(ErrorCategory.CLUSTER);
+    assertThat(e).hasMessageStartingWith("the cluster serves no Ambassador Mapping CRD");
+    assertThat(progress).isEmpty(); // refused before the agent went in
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  private static GenericKubernetesResource named(List<GenericKubernetesResource> objects, String name) {
+    return objects.stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not in " + objects));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource object) {
+    return (Map<String, Object>) object.getAdditionalProperties().get("spec");
+  }
+
+  private static List<GenericKubernetesResource> hosts() {
+    return client.genericKubernetesResources("getambassador.io/v3alpha1", "Host").inNamespace(NS).list().getItems();
   }
 
   private static List<GenericKubernetesResource> mappings() {
