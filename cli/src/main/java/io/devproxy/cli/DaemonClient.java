@@ -1,12 +1,16 @@
 package io.devproxy.cli;
 
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
+import io.devproxy.proto.daemon.DeletePreviewReply;
+import io.devproxy.proto.daemon.DeletePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.StatusRequest;
@@ -131,6 +135,23 @@ public final class DaemonClient implements AutoCloseable {
   public UninstallReply uninstall(UninstallRequest request) throws DevproxyException, DaemonUnreachableException {
     try {
       return stub(LEAVE_TIMEOUT).uninstall(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public Preview createPreview(CreatePreviewRequest request) throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(LEAVE_TIMEOUT).createPreview(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public DeletePreviewReply deletePreview(DeletePreviewRequest request)
+      throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(LEAVE_TIMEOUT).deletePreview(request);
     } catch (StatusRuntimeException e) {
       throw translate(e);
     }

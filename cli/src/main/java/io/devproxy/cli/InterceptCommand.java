@@ -56,6 +56,14 @@ final class InterceptCommand implements Callable<Integer> {
           + " (shadow mode always does).")
   boolean ambassador;
 
+  @Option(names = "--preview",
+      description = "Also create a preview URL (as 'devproxy preview create') once the intercept is up, and print it.")
+  boolean preview;
+
+  @Option(names = "--preview-host", paramLabel = "HOST",
+      description = "The preview's host (implies --preview; default: <key>-<service>.<previewDomain>).")
+  String previewHost;
+
   @Option(names = "--timeout", paramLabel = "DURATION",
       description = "How long to wait for the agent's rollout, e.g. 90s or 5m (default: the daemon's, 120s).")
   String timeout;
@@ -120,14 +128,20 @@ final class InterceptCommand implements Callable<Integer> {
     Duration deadline = DaemonClient.INTERCEPT_TIMEOUT;
     if (agentAddress != null) {
       check.hostPort("--agent-address", agentAddress);
-      check.notWith("--agent-address", agentAddress, "--mode", mode, "--container", container, "--agent-image", agentImage,
-          "--timeout", timeout, "--ambassador", ambassador ? "" : null, "--context", kube.context, "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
+      check.notWith("--agent-address", agentAddress, "--mode", mode, "--container", container,
+          "--agent-image", agentImage, "--timeout", timeout, "--ambassador", ambassador ? "" : null,
+          "--preview", preview ? "" : null, "--preview-host", previewHost, "--context", kube.context,
+          "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
       if (colon >= 0) {
         throw check.fail("--port", port, "LOCAL only: with --agent-address there is no Service port to choose");
       }
       request.setAgentAddress(agentAddress);
     } else {
-      request.setKube(kube.toProto(System.getenv())).setRemotePort(remotePort).setAmbassador(ambassador);
+      request.setKube(kube.toProto(System.getenv())).setRemotePort(remotePort).setAmbassador(ambassador)
+          .setPreview(preview || previewHost != null);
+      if (previewHost != null) {
+        request.setPreviewHost(previewHost);
+      }
       if (mode != null) {
         if (!MODES.contains(mode)) {
           throw check.fail("--mode", mode, String.join(", ", MODES));

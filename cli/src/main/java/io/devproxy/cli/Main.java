@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
       io.devproxy.cli.demo.DemoCommand.class,
       ListCommand.class,
       RbacCommand.class,
-      UninstallCommand.class
+      UninstallCommand.class,
+      PreviewCommand.class
     })
 public final class Main implements Callable<Integer> {
 

@@ -3,6 +3,7 @@ package io.devproxy.cli;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.PortInfo;
 import io.devproxy.proto.daemon.ServiceInfo;
@@ -53,6 +54,9 @@ public final class Renderer {
       if (info.getEdgeRoutesCount() > 0) {
         rows.add(new String[] {"edge routes:", String.join(", ", info.getEdgeRoutesList())});
       }
+      for (Preview preview : info.getPreviewsList()) {
+        rows.add(new String[] {"preview:", preview.getUrl()});
+      }
       rows.add(new String[] {"agents:", info.getAgentsConnected() + "/" + info.getAgents() + " pods connected"
           + (info.getAgentAddress().isEmpty() ? "" : " (" + info.getAgentAddress() + ")")});
     } else {
@@ -64,6 +68,43 @@ public final class Renderer {
       rows.add(new String[] {"last error:", info.getLastError()});
     }
     printColumns(rows, "  ");
+    out.flush();
+  }
+
+  /** {@code devproxy preview create}: the URL, and what serves it. */
+  public void preview(String intercept, Preview preview) {
+    if (format == OutputFormat.JSON) {
+      println(Json.write(previewJson(intercept, preview)));
+      return;
+    }
+    println("preview of " + intercept + ": " + preview.getUrl());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"mappings:", String.join(", ", preview.getMappingsList())});
+    if (!preview.getHostResource().isEmpty()) {
+      rows.add(new String[] {"host:", preview.getHostResource()});
+    }
+    printColumns(rows, "  ");
+    out.flush();
+  }
+
+  /** {@code devproxy preview list}: the previews of {@code intercepts}. */
+  public void previews(List<InterceptInfo> intercepts) {
+    List<Object> all = new ArrayList<>();
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"INTERCEPT", "URL", "MAPPINGS"});
+    for (InterceptInfo info : intercepts) {
+      for (Preview preview : info.getPreviewsList()) {
+        all.add(previewJson(info.getName(), preview));
+        rows.add(new String[] {info.getName(), preview.getUrl(), String.join(",", preview.getMappingsList())});
+      }
+    }
+    if (format == OutputFormat.JSON) {
+      println(Json.write(all));
+    } else if (all.isEmpty()) {
+      println("no previews");
+    } else {
+      printColumns(rows, "");
+    }
     out.flush();
   }
 
@@ -353,7 +394,22 @@ public final class Renderer {
       json.put("agents", info.getAgents());
       json.put("agentsConnected", info.getAgentsConnected());
       json.put("edgeRoutes", new ArrayList<Object>(info.getEdgeRoutesList()));
+      List<Object> previews = new ArrayList<>();
+      for (Preview preview : info.getPreviewsList()) {
+        previews.add(previewJson(info.getName(), preview));
+      }
+      json.put("previews", previews);
     }
+    return json;
+  }
+
+  private static Map<String, Object> previewJson(String intercept, Preview preview) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("intercept", intercept);
+    json.put("host", preview.getHost());
+    json.put("url", preview.getUrl());
+    json.put("mappings", new ArrayList<Object>(preview.getMappingsList()));
+    json.put("hostResource", preview.getHostResource());
     return json;
   }
 

@@ -1,6 +1,9 @@
 package io.devproxy.cli;
 
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
+import io.devproxy.proto.daemon.DeletePreviewReply;
+import io.devproxy.proto.daemon.DeletePreviewRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
@@ -8,6 +11,7 @@ import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
 import io.devproxy.proto.daemon.StatusReply;
@@ -47,6 +51,8 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   final List<UninstallRequest> uninstallRequests = new CopyOnWriteArrayList<>();
   volatile UninstallReply uninstallReply = UninstallReply.newBuilder().setNamespace("default").build();
   volatile DevproxyException nextError;
+  final List<CreatePreviewRequest> previewRequests = new CopyOnWriteArrayList<>();
+  final List<DeletePreviewRequest> previewDeletes = new CopyOnWriteArrayList<>();
 
   private final EventLoopGroup group = EventLoops.newGroup("fake-daemon", 1);
   private final Server server;
@@ -110,6 +116,33 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
       return;
     }
     observer.onNext(uninstallReply);
+    observer.onCompleted();
+  }
+
+  /** Answers with a preview for the requested host, or {@code alice-<name>.preview.example.com}. */
+  @Override
+  public void createPreview(CreatePreviewRequest request, StreamObserver<Preview> observer) {
+    previewRequests.add(request);
+    if (failed(observer)) {
+      return;
+    }
+    String host = request.getHost().isEmpty() ? "alice-" + request.getName() + ".preview.example.com"
+        : request.getHost();
+    observer.onNext(Preview.newBuilder().setHost(host).setUrl("http://" + host + "/")
+        .addMappings(request.getName() + "-preview-alice-123456").build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void deletePreview(DeletePreviewRequest request, StreamObserver<DeletePreviewReply> observer) {
+    previewDeletes.add(request);
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(DeletePreviewReply.newBuilder()
+        .addHosts(request.getHost().isEmpty() ? "alice-" + request.getName() + ".preview.example.com"
+            : request.getHost())
+        .build());
     observer.onCompleted();
   }
 

@@ -47,6 +47,7 @@ class InterceptFlagsTest {
         "--mode           | swap        | devproxy: --mode cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--namespace      | shop        | devproxy: --namespace cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--ambassador     |             | devproxy: --ambassador cannot be combined with --agent-address (that agent is already running); leave one of them out",
+        "--preview-host   | a.example.com | devproxy: --preview-host cannot be combined with --agent-address (that agent is already running); leave one of them out",
         "--agent-address  | agent       | devproxy: --agent-address: 'agent' (expected: HOST:PORT)",
         "--agent-address  | agent:      | devproxy: --agent-address: 'agent:' (expected: HOST:PORT)",
         "--agent-address  | :8443       | devproxy: --agent-address: ':8443' (expected: HOST:PORT)",
@@ -108,7 +109,7 @@ class InterceptFlagsTest {
       daemon.progressLines.add("injected the agent into deployment/web; waiting for the rollout");
       CliRunner.Result result = new CliRunner(home).run("intercept", "web", "--port", "8080:grpc", "-n", "shop",
           "--context", "dev", "--mode", "shadow", "--container", "app", "--agent-image", "reg.example/agent:1",
-          "--timeout", "2m", "--ambassador");
+          "--timeout", "2m", "--ambassador", "--preview-host", "alice.example.com");
 
       assertThat(result.exitCode()).as(result.err()).isZero();
       assertThat(result.err()).contains("injected the agent into deployment/web; waiting for the rollout");
@@ -123,6 +124,8 @@ class InterceptFlagsTest {
       assertThat(request.getAgentImage()).isEqualTo("reg.example/agent:1");
       assertThat(request.getTimeoutSeconds()).isEqualTo(120);
       assertThat(request.getAmbassador()).isTrue();
+      assertThat(request.getPreview()).isTrue();
+      assertThat(request.getPreviewHost()).isEqualTo("alice.example.com");
     }
   }
 

@@ -55,8 +55,7 @@ public final class HeaderRoutes {
   private final String sessionId;
 
   /**
-   * @param key the developer's key: the header value and part of each clone's name (1-32 characters of
-   *     {@code [a-z0-9-]}, starting and ending alphanumeric)
+   * @param key the developer's key: the header value, and (made name-safe) part of each clone's name
    * @param sessionId the session the clones belong to (label value)
    */
   public HeaderRoutes(String key, String sessionId) {
@@ -104,7 +103,7 @@ public final class HeaderRoutes {
   /** The clone's name for an original Mapping named {@code original}; at most 63 characters. */
   public String cloneName(String original) {
     requireNonNull(original, "original");
-    return MappingCopies.name(original + "-devproxy-" + key, original + "\n" + key);
+    return MappingCopies.name(original + "-devproxy-" + MappingCopies.nameSafe(key), original + "\n" + key);
   }
 
   private GenericKubernetesResource clone(GenericKubernetesResource original, String shadowService) {

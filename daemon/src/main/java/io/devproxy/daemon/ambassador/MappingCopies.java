@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -55,8 +56,9 @@ final class MappingCopies {
   /** Spec fields every copy rewrites rather than copies. */
   static final Set<String> REWRITTEN_FIELDS = Set.of("headers", "precedence", "weight");
 
-  /** A developer's key: 1-32 of {@code [a-z0-9-]}, alphanumeric at both ends. */
-  static final Pattern KEY = Pattern.compile("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?");
+  /** A developer's key, as {@code intercept --key} accepts it (a header value and a baggage value as it is). */
+  static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,63}");
+  private static final int NAME_KEY_CHARS = 32;
 
   private static final int MAX_NAME = 63;
   private static final int HASH_CHARS = 6;
@@ -66,9 +68,23 @@ final class MappingCopies {
   static String checkKey(String key) {
     requireNonNull(key, "key");
     if (!KEY.matcher(key).matches()) {
-      throw new IllegalArgumentException("key: " + key + " (expected: 1-32 of [a-z0-9-], alphanumeric at both ends)");
+      throw new IllegalArgumentException("key: " + key + " (expected: 1-63 of letters, digits, '.', '_', '-')");
     }
     return key;
+  }
+
+  /**
+   * The key as part of an object name or DNS label: lower case, anything but {@code [a-z0-9-]} turned into
+   * {@code -}, at most 32 characters, alphanumeric at both ends ({@code John.Doe_2} → {@code john-doe-2}). Names
+   * also carry a hash of the key itself, so two keys that read alike here still name different objects.
+   */
+  static String nameSafe(String key) {
+    String safe = checkKey(key).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+    if (safe.length() > NAME_KEY_CHARS) {
+      safe = safe.substring(0, NAME_KEY_CHARS);
+    }
+    safe = safe.replaceAll("^-+|-+$", "");
+    return safe.isEmpty() ? "key" : safe;
   }
 
   /**

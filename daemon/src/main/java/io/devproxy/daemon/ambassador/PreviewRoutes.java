@@ -71,14 +71,15 @@ public final class PreviewRoutes {
   }
 
   /**
-   * {@code <key>-<service>.<domain>}.
+   * {@code <key>-<service>.<domain>}, the key made name-safe ({@code John.Doe} → {@code john-doe}).
    *
    * @throws DevproxyException USER when that is no DNS name (the first label is longer than 63 characters, or the
    *     domain is malformed)
    */
   public static String defaultHost(String key, String service, String domain) throws DevproxyException {
-    String host = key + "-" + service + "." + domain.toLowerCase(Locale.ROOT).replaceAll("^\\.+|\\.+$", "");
-    if (!DNS_LABEL.matcher(key + "-" + service).matches()) {
+    String label = MappingCopies.nameSafe(key) + "-" + service;
+    String host = label + "." + domain.toLowerCase(Locale.ROOT).replaceAll("^\\.+|\\.+$", "");
+    if (!DNS_LABEL.matcher(label).matches()) {
       throw new DevproxyException(ErrorCategory.USER, "the preview host " + host + " has a first label longer than"
           + " 63 characters; pass --host with a shorter name");
     }
@@ -177,7 +178,7 @@ public final class PreviewRoutes {
   /** The name of the preview route (or Host) derived from {@code base}, an original Mapping or the Service. */
   public String name(String base) {
     requireNonNull(base, "base");
-    return MappingCopies.name(base + "-preview-" + key, base + "\n" + host + "\n" + key);
+    return MappingCopies.name(base + "-preview-" + MappingCopies.nameSafe(key), base + "\n" + host + "\n" + key);
   }
 
   private GenericKubernetesResource copy(GenericKubernetesResource original, String shadowService) {

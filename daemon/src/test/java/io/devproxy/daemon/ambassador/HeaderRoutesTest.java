@@ -259,7 +259,15 @@ class HeaderRoutesTest {
   }
 
   @Test
-  void keyMustBeALabel() {
+  void keysAreMadeNameSafeInNamesAndKeptInTheHeader() throws Exception {
+    HeaderRoutes john = new HeaderRoutes("John.Doe_2", "s-1");
+
+    GenericKubernetesResource clone = john.sidecar(List.of(yaml(GRPC_V2))).get(0);
+
+    assertThat(clone.getMetadata().getName()).matches("grpc-example-devproxy-john-doe-2-[0-9a-f]{6}")
+        .isNotEqualTo(new HeaderRoutes("john-doe-2", "s-1").cloneName("grpc-example"));
+    assertThat(HeaderRoutes.spec(clone).get("headers")).isEqualTo(java.util.Map.of(":authority",
+        "grpc.dev.example.com", "x-devproxy-session", "John.Doe_2"));
     assertThatThrownBy(() -> new HeaderRoutes("Alice Smith", "s-1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("key: Alice Smith (expected:");

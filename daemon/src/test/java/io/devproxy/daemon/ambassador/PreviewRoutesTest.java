@@ -204,6 +204,7 @@ class PreviewRoutesTest {
   @Test
   void defaultHostIsKeyDashServiceUnderTheDomain() throws Exception {
     assertThat(PreviewRoutes.defaultHost("alice", "orders", "Preview.Example.com.")).isEqualTo(HOST);
+    assertThat(PreviewRoutes.defaultHost("John.Doe_", "orders", "example.com")).isEqualTo("john-doe-orders.example.com");
     assertThatThrownBy(() -> PreviewRoutes.defaultHost("alice", "o".repeat(60), "example.com"))
         .isInstanceOf(DevproxyException.class).hasMessageContaining("pass --host");
     assertThatThrownBy(() -> PreviewRoutes.defaultHost("alice", "orders", "bad_domain"))
