@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.sandbox.greeter.GreeterGrpc;
 import io.devproxy.sandbox.greeter.HelloRequest;
@@ -118,6 +119,28 @@ class ErrorsTest {
   }
 
   // ---- nothing listening on the developer's port ----
+
+  @Test
+  void previewsAreRefusedWithTheReasonWhenNoClusterOrNoSessionKeyIsThere() {
+    DevproxyException unknown = catchThrowableOfType(DevproxyException.class, () -> toDeadPort.intercepts
+        .createPreview(CreatePreviewRequest.newBuilder().setName("nope").build()));
+    DevproxyException noCluster = catchThrowableOfType(DevproxyException.class, () -> toDeadPort.intercepts
+        .createPreview(CreatePreviewRequest.newBuilder().setName("dead").build()));
+    DevproxyException headerOnly = catchThrowableOfType(DevproxyException.class, () -> toDeadPort.intercepts
+        .intercept(InterceptRequest.newBuilder().setName("hdr").setLocalPort(deadPort).addHeaders("x-user=alice")
+            .setAgentAddress("127.0.0.1:1")
+            .setPreviewHost("alice.example.com").build()));
+
+    assertThat(unknown.category()).isEqualTo(ErrorCategory.USER);
+    assertThat(unknown).hasMessage("no intercept named 'nope'; run 'devproxy intercept nope --port PORT' first, or"
+        + " 'devproxy status' to list them");
+    assertThat(noCluster.category()).isEqualTo(ErrorCategory.USER);
+    assertThat(noCluster).hasMessageStartingWith("intercept 'dead' was made with --agent-address and has no"
+        + " cluster side");
+    assertThat(headerOnly.category()).isEqualTo(ErrorCategory.USER);
+    assertThat(headerOnly).hasMessage("previews route by your session key, which this intercept does not match (it"
+        + " has --header or --path-prefix only); add --key KEY");
+  }
 
   @Test
   void matchedHttpRequestGets502NamingTheLocalPortQuickly() throws Exception {
