@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * The Emissary CRDs and schemas in {@code shared/crds/}, which sits next to the repository (the project's CI
  * clones the repository beside {@code shared/}). Surefire runs in the module directory, one below the repository
- * root.
+ * root, in the daemon's tests and the e2e module's alike.
  */
 public final class CrdFiles {
 
@@ -37,14 +37,24 @@ public final class CrdFiles {
 
   /** Applies the v3alpha1-only Mapping CRD (the mock API server advertises only a CRD's storage version). */
   public static void applyMappingCrd(KubernetesClient client) throws IOException {
-    try (InputStream in = Files.newInputStream(file("mappings.getambassador.io.v3alpha1-only.crd.yaml"))) {
-      CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    }
+    apply(client, "mappings.getambassador.io.v3alpha1-only.crd.yaml");
   }
 
+  /**
+   * Applies the Mapping CRD as Emissary ships it: v1, v2 and v3alpha1 served, v2 stored; the mock API server
+   * advertises only v2.
+   */
+  public static void applyShippedMappingCrd(KubernetesClient client) throws IOException {
+    apply(client, "mappings.getambassador.io.crd.yaml");
+  }
+
+  /** Applies the v3alpha1-only Host CRD. */
   public static void applyHostCrd(KubernetesClient client) throws IOException {
-    try (InputStream in = Files.newInputStream(file("hosts.getambassador.io.v3alpha1-only.crd.yaml"))) {
+    apply(client, "hosts.getambassador.io.v3alpha1-only.crd.yaml");
+  }
+
+  private static void apply(KubernetesClient client, String name) throws IOException {
+    try (InputStream in = Files.newInputStream(file(name))) {
       CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }

@@ -58,7 +58,10 @@ class RbacManifestsTest {
       // ambassador.MappingReader; the header-route clones (ambassador.HeaderRoutes) next
       "getambassador.io/mappings/list",
       "getambassador.io/mappings/get", "getambassador.io/mappings/create", "getambassador.io/mappings/update",
-      "getambassador.io/mappings/delete");
+      "getambassador.io/mappings/delete",
+      // ambassador preview Hosts
+      "getambassador.io/hosts/get", "getambassador.io/hosts/list", "getambassador.io/hosts/create",
+      "getambassador.io/hosts/update", "getambassador.io/hosts/delete");
 
   /**
    * Every call the traffic agent's lease janitor makes (traffic-agent's {@code io.devproxy.agent.janitor.LeaseJanitor}
@@ -67,6 +70,9 @@ class RbacManifestsTest {
   private static final List<String> AGENT_NEEDS = List.of(
       // the Leases: notice expiry, delete the expired one last
       "coordination.k8s.io/leases/list", "coordination.k8s.io/leases/delete",
+      // the expired session's edge routes (SessionEdgeRoutes), first: its header-route Mappings and preview Hosts
+      "getambassador.io/mappings/list", "getambassador.io/mappings/delete",
+      "getambassador.io/hosts/list", "getambassador.io/hosts/delete",
       // restore a sidecar or swap: the workload, and the Service of a numeric targetPort
       "apps/deployments/get", "apps/deployments/update",
       "apps/statefulsets/get", "apps/statefulsets/update",

@@ -14,7 +14,8 @@ final class ApiException extends Exception {
 
   /**
    * @param status the HTTP status, 0 when the API did not answer
-   * @param verb the RBAC verb of the call: get, list, update, delete
+   * @param verb the RBAC verb of the call: get, list, update, delete; or discover, for API discovery of the
+   *     resource's group-version
    * @param reason the API's message, or what went wrong on the way
    */
   ApiException(int status, String verb, ApiResource resource, String namespace, String reason, Throwable cause) {

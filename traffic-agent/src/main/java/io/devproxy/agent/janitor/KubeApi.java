@@ -16,9 +16,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The few Kubernetes REST calls the lease janitor makes, as JSON trees, over the JDK's HTTP client: get, list
- * (with a label selector), update (PUT, guarded by the resourceVersion in the body) and delete. Each call sends
- * the ServiceAccount's current token. HTTP/1.1, 5 s to connect, {@code timeout} per call.
+ * The few Kubernetes REST calls the lease janitor makes, as JSON trees, over the JDK's HTTP client: API discovery,
+ * get, list (with a label selector), update (PUT, guarded by the resourceVersion in the body) and delete. Each call
+ * sends the ServiceAccount's current token. HTTP/1.1, 5 s to connect, {@code timeout} per call.
  *
  * <p>Thread-safe. Owns its HTTP client's executor: {@link #close()} stops it (Java 17's client has no close; its
  * selector thread ends once the client is unreachable).
@@ -52,6 +52,26 @@ final class KubeApi implements AutoCloseable {
       builder.sslContext(account.tls());
     }
     this.http = builder.build();
+  }
+
+  /**
+   * Whether the API serves {@code resource} at its version: whether discovery of its group-version
+   * ({@code /apis/getambassador.io/v3alpha1}) lists it. A real API server answers 404 when no CRD serves the
+   * group-version (fabric8's mock, a list without resources). Discovery needs no Role ({@code system:discovery}).
+   *
+   * @param namespace where the caller works, for the error message
+   */
+  boolean serves(ApiResource resource, String namespace) throws ApiException, InterruptedException {
+    JsonNode list = send("discover", resource, namespace, resource.groupVersion(), "GET", null, true);
+    if (list == null) {
+      return false;
+    }
+    for (JsonNode served : list.path("resources")) {
+      if (resource.plural().equals(served.path("name").asString(""))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The object; null when it does not exist (404). */

@@ -36,13 +36,18 @@ import tools.jackson.databind.json.JsonMapper;
  * that workload's agents' business. For each expired one, in name order, "last" meaning no live Lease names the
  * workload when the Leases are read again just before:
  * <ol>
+ *   <li>the session's Ambassador/Emissary edge routes, its Mappings then its Hosts, are deleted
+ *       ({@link SessionEdgeRoutes}; nothing to do where no such CRD is served), first: a shadow session's routes
+ *       point at the shadow Service that goes next;
  *   <li>a shadow copy (the agent runs in {@code <name>-devproxy-<key>}) of the Lease's session: its Service
  *       ({@link JanitorConfig#shadowService()}), then the Deployment are deleted;
  *   <li>a workload swapped by the Lease's session: the original container is put back;
  *   <li>else, when last, a workload running the sidecar: the Service whose numeric targetPort was pointed at
  *       the agent first, then the workload are restored from their {@code devproxy.io/restore} annotations;
  *   <li>when last, the agent TLS Secret {@code devproxy-agent-tls-<workload>} is deleted;
- *   <li>the Lease is deleted, last, so a failed cleanup is tried again (here, or by a daemon).
+ *   <li>the Lease is deleted, last, so a failed cleanup is tried again (here, or by a daemon); unless the API
+ *       refused (401/403) to list or delete the session's Mappings or Hosts: then the Lease stays, so that the next
+ *       daemon's cleanup, which can delete them, still finds the session.
  * </ol>
  * Restores are GET then PUT carrying the resourceVersion read; a 409 reads again, up to 3 times, and an object that
  * no longer carries the mark is left alone. So the other replicas of the workload, which all run a janitor, find
@@ -50,11 +55,16 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>401/403 (the default: the app's ServiceAccount has no devproxy Role) is logged once per missing permission, at
  * INFO, and the janitor looks again after {@link JanitorConfig#forbiddenBackoff()}; other failures are logged at
- * WARNING when their message changes and back off exponentially up to that. Nothing here touches traffic.
+ * WARNING when their message changes and back off exponentially up to that. A 401/403 on the edge routes (a Role
+ * from before devproxy wrote them) is logged the same way, but the cleanup goes on and restores the workload; it
+ * counts as failed, for its Lease stays, and the next round also comes after the forbidden back-off. Nothing here
+ * touches traffic.
  *
- * <p>RBAC in the namespace: list and delete on {@code leases.coordination.k8s.io}; get and update on
- * {@code deployments.apps} or {@code statefulsets.apps}, and on {@code services}; delete on {@code secrets};
- * for a shadow, delete on {@code deployments.apps} and get and delete on {@code services}.
+ * <p>RBAC in the namespace: list and delete on {@code leases.coordination.k8s.io}; list and delete on
+ * {@code mappings.getambassador.io} and {@code hosts.getambassador.io} (where Ambassador's CRDs are installed:
+ * API discovery, which needs no Role, tells); get and update on {@code deployments.apps} or
+ * {@code statefulsets.apps}, and on {@code services}; delete on {@code secrets}; for a shadow, delete on
+ * {@code deployments.apps} and get and delete on {@code services}.
  *
  * <p>Owns its scheduler thread and HTTP client: {@link #close()} stops both. Rounds run one at a time.
  */
@@ -73,6 +83,7 @@ public final class LeaseJanitor implements AutoCloseable {
   private final AgentMetrics metrics;
   private final String namespace;
   private final ApiResource workloadResource;
+  private final SessionEdgeRoutes edgeRoutes;
   private final String prefix;
   private final Object roundLock = new Object();
   /** Missing permissions already logged at INFO, as {@code verb resource}. */
@@ -92,6 +103,7 @@ public final class LeaseJanitor implements AutoCloseable {
     this.records = new RestoreRecords(json);
     this.namespace = account.namespace();
     this.workloadResource = ApiResource.ofWorkloadKind(config.workloadKind());
+    this.edgeRoutes = new SessionEdgeRoutes(api, namespace);
     this.prefix = "[" + namespace + "/" + config.workload() + "]";
   }
 
@@ -173,15 +185,15 @@ public final class LeaseJanitor implements AutoCloseable {
   Duration round() throws InterruptedException {
     synchronized (roundLock) {
       try {
-        int failed = cleanUpExpired();
-        if (failed == 0) {
-          failures = 0;
-          return jittered(config.interval());
+        Tally tally = cleanUpExpired();
+        if (tally.failed() > 0) {
+          return backOff();
         }
-        return backOff();
+        failures = 0;
+        return tally.leasesKept() == 0 ? jittered(config.interval()) : config.forbiddenBackoff();
       } catch (ApiException e) {
         if (e.forbidden()) {
-          reportForbidden(e);
+          reportForbidden(e, "lease janitor paused", "developers' daemons clean up after expired sessions instead");
           return config.forbiddenBackoff();
         }
         reportFailure(e.getMessage());
@@ -190,11 +202,19 @@ public final class LeaseJanitor implements AutoCloseable {
     }
   }
 
-  /** @return how many cleanups failed (other than by 401/403, which ends the round) */
-  private int cleanUpExpired() throws ApiException, InterruptedException {
+  /**
+   * What the cleanups of one round came to.
+   *
+   * @param failed how many failed (other than by 401/403, which ends the round)
+   * @param leasesKept how many restored what they could but kept the Lease: the edge routes were forbidden
+   */
+  private record Tally(int failed, int leasesKept) {}
+
+  private Tally cleanUpExpired() throws ApiException, InterruptedException {
     List<SessionLease> expired = sessionLeases().stream().filter(l -> l.expired(clock.instant()))
         .sorted(Comparator.comparing(SessionLease::name)).toList();
     int failed = 0;
+    int kept = 0;
     for (SessionLease lease : expired) {
       if (closed) {
         break;
@@ -204,8 +224,13 @@ public final class LeaseJanitor implements AutoCloseable {
         // and must not lose the agent they are about to share (the daemon's collectExpired reads again too).
         Instant now = clock.instant();
         boolean last = sessionLeases().stream().allMatch(l -> l.expired(now));
-        if (cleanUp(lease, last)) {
-          metrics.leaseCleanupDone();
+        switch (cleanUp(lease, last)) {
+          case LEASE_DELETED -> metrics.leaseCleanupDone();
+          case LEASE_KEPT -> {
+            metrics.leaseCleanupFailed();
+            kept++;
+          }
+          case LEASE_GONE -> { }
         }
       } catch (ApiException e) {
         metrics.leaseCleanupFailed();
@@ -216,7 +241,7 @@ public final class LeaseJanitor implements AutoCloseable {
         reportFailure("cannot clean up after the expired session Lease " + lease.name() + ": " + e.getMessage());
       }
     }
-    return failed;
+    return new Tally(failed, kept);
   }
 
   /** The session Leases of the namespace that name this agent's workload. */
@@ -231,9 +256,23 @@ public final class LeaseJanitor implements AutoCloseable {
     return mine;
   }
 
-  /** @return whether this call deleted the Lease (false: another replica or a daemon did) */
-  private boolean cleanUp(SessionLease lease, boolean last) throws ApiException, InterruptedException {
+  /** How one cleanup ended. */
+  private enum Outcome {
+    /** This call deleted the Lease. */
+    LEASE_DELETED,
+    /** The Lease was gone: another replica or a daemon cleaned up. */
+    LEASE_GONE,
+    /** The API refused (401/403) to list or delete the session's edge routes: the Lease stays for a daemon. */
+    LEASE_KEPT
+  }
+
+  private Outcome cleanUp(SessionLease lease, boolean last) throws ApiException, InterruptedException {
     List<String> changes = new ArrayList<>();
+    // Edge routes first: a shadow session's routes point at the shadow Service deleted below.
+    SessionEdgeRoutes.Deleted routes = edgeRoutes.delete(lease.session());
+    routes.deleted().forEach(route -> changes.add("deleted " + route));
+    routes.forbidden().forEach(e -> reportForbidden(e, "lease janitor", "workloads are restored, but expired sessions'"
+        + " edge routes, and their Leases, are left to developers' daemons"));
     String name = config.workloadName();
     String what = config.workloadKind().toLowerCase(Locale.ROOT) + "/" + name;
     JsonNode workload = api.get(workloadResource, namespace, name);
@@ -266,13 +305,15 @@ public final class LeaseJanitor implements AutoCloseable {
     if (last && api.delete(ApiResource.SECRETS, namespace, secret)) {
       changes.add("deleted secret/" + secret);
     }
-    boolean deleted = api.delete(ApiResource.LEASES, namespace, lease.name());
+    boolean kept = !routes.forbidden().isEmpty();
+    boolean deleted = !kept && api.delete(ApiResource.LEASES, namespace, lease.name());
     if (deleted || !changes.isEmpty()) {
       String done = changes.isEmpty() ? "nothing to restore" : String.join(", ", changes);
       logger.info(() -> prefix + " session Lease " + lease.name() + " of " + lease.holder() + " expired: " + done
-          + (last ? "" : " (other sessions still use the agent)"));
+          + (last ? "" : " (other sessions still use the agent)")
+          + (kept ? "; the Lease stays until a developer's daemon deletes the session's edge routes" : ""));
     }
-    return deleted;
+    return kept ? Outcome.LEASE_KEPT : deleted ? Outcome.LEASE_DELETED : Outcome.LEASE_GONE;
   }
 
   private void deleteShadowService(SessionLease lease, List<String> changes) throws ApiException, InterruptedException {
@@ -314,14 +355,19 @@ public final class LeaseJanitor implements AutoCloseable {
     }
   }
 
-  private void reportForbidden(ApiException e) {
+  /**
+   * Logs a 401/403 at INFO the first time its permission is missing, at FINE after.
+   *
+   * @param state what the janitor is now: "lease janitor paused"
+   * @param consequence what is left to developers' daemons, and what not
+   */
+  private void reportForbidden(ApiException e, String state, String consequence) {
     String permission = e.verb() + " " + e.resource().rbacName();
     Level level = reportedForbidden.add(permission) ? Level.INFO : Level.FINE;
     if (logger.isLoggable(level)) {
-      logger.log(level, prefix + " lease janitor paused: " + account.displayName(json) + " may not " + permission
-          + " in namespace " + namespace + " (HTTP " + e.status() + "), so developers' daemons clean up after"
-          + " expired sessions instead; 'devproxy rbac --agent' prints the Role that lets the agent do it."
-          + " Trying again in " + human(config.forbiddenBackoff()));
+      logger.log(level, prefix + " " + state + ": " + account.displayName(json) + " may not " + permission
+          + " in namespace " + namespace + " (HTTP " + e.status() + "), so " + consequence + "; 'devproxy rbac"
+          + " --agent' prints the Role that lets the agent do it. Trying again in " + human(config.forbiddenBackoff()));
     }
   }
 
