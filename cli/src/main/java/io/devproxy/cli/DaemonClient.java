@@ -4,6 +4,8 @@ import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
+import io.devproxy.proto.daemon.GetEnvReply;
+import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
@@ -152,6 +154,14 @@ public final class DaemonClient implements AutoCloseable {
       throws DevproxyException, DaemonUnreachableException {
     try {
       return stub(LEAVE_TIMEOUT).deletePreview(request);
+    } catch (StatusRuntimeException e) {
+      throw translate(e);
+    }
+  }
+
+  public GetEnvReply getEnv(String name) throws DevproxyException, DaemonUnreachableException {
+    try {
+      return stub(LEAVE_TIMEOUT).getEnv(GetEnvRequest.newBuilder().setName(name).build());
     } catch (StatusRuntimeException e) {
       throw translate(e);
     }

@@ -1,7 +1,11 @@
 package io.devproxy.cli;
 
+import io.devproxy.proto.daemon.EnvVar;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.tunnel.errors.DevproxyException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -92,6 +97,20 @@ final class InterceptCommand implements Callable<Integer> {
   @Option(names = "--key", paramLabel = "KEY", description = "Your session key (default: your user name).")
   String key;
 
+  @Option(names = "--env-file", paramLabel = "FILE",
+      description = "Write the container's environment, resolved as the kubelet would, as a .env file (KEY=VALUE"
+          + " lines, as IntelliJ's EnvFile and VS Code's envFile read them), mode 0600.")
+  Path envFile;
+
+  @Option(names = "--env-json", paramLabel = "FILE",
+      description = "Write the container's environment as a JSON object, mode 0600.")
+  Path envJson;
+
+  @Parameters(index = "1..*", paramLabel = "CMD",
+      description = "After '--': run CMD with the container's environment; the intercept ends when it exits, with"
+          + " its exit code.")
+  List<String> command = new ArrayList<>();
+
   /** The values of --mode, for completion and help. */
   static final class Modes implements Iterable<String> {
     @Override
@@ -104,6 +123,10 @@ final class InterceptCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     FlagChecks check = new FlagChecks(spec);
     check.serviceName("NAME", name);
+    if (!command.isEmpty() && !spec.commandLine().getParseResult().originalArgs().contains("--")) {
+      throw new ParameterException(spec.commandLine(), "unexpected argument '" + command.get(0)
+          + "'; to run a command, put it after '--'");
+    }
     int colon = port.indexOf(':');
     String localPort = colon < 0 ? port : port.substring(0, colon);
     String remotePort = colon < 0 ? "" : port.substring(colon + 1);
@@ -130,7 +153,9 @@ final class InterceptCommand implements Callable<Integer> {
       check.hostPort("--agent-address", agentAddress);
       check.notWith("--agent-address", agentAddress, "--mode", mode, "--container", container,
           "--agent-image", agentImage, "--timeout", timeout, "--ambassador", ambassador ? "" : null,
-          "--preview", preview ? "" : null, "--preview-host", previewHost, "--context", kube.context,
+          "--preview", preview ? "" : null, "--preview-host", previewHost,
+          "--env-file", envFile == null ? null : envFile.toString(),
+          "--env-json", envJson == null ? null : envJson.toString(), "--context", kube.context,
           "--namespace", kube.namespace, "--kubeconfig", kube.kubeconfig);
       if (colon >= 0) {
         throw check.fail("--port", port, "LOCAL only: with --agent-address there is no Service port to choose");
@@ -168,10 +193,44 @@ final class InterceptCommand implements Callable<Integer> {
       request.setKey(key);
     }
     Renderer renderer = Main.renderer(spec, output.format());
+    List<EnvVar> environment = List.of();
     try (DaemonClient daemon = main.connector().connectOrStart(renderer)) {
       InterceptInfo info = daemon.intercept(request.build(), deadline, renderer::progress);
       renderer.intercept(info);
+      if (agentAddress == null && (envFile != null || envJson != null || !command.isEmpty())) {
+        try {
+          environment = environment(daemon, renderer);
+        } catch (DevproxyException | DaemonUnreachableException e) {
+          if (!command.isEmpty()) {
+            daemon.leave(name); // the command will not run: do not leave the intercept behind it
+          }
+          throw e;
+        }
+      }
     }
-    return ExitCodes.OK;
+    if (command.isEmpty()) {
+      return ExitCodes.OK;
+    }
+    return new LocalCommand(command, environment, () -> {
+      try (DaemonClient daemon = main.connector().connectOrStart(renderer)) {
+        daemon.leave(name);
+      }
+    }).run(renderer);
+  }
+
+  /** The container's environment: warnings on stderr, the files written. */
+  private List<EnvVar> environment(DaemonClient daemon, Renderer renderer)
+      throws DevproxyException, DaemonUnreachableException {
+    GetEnvReply env = daemon.getEnv(name);
+    env.getWarningsList().forEach(renderer::progress);
+    if (envFile != null) {
+      EnvFiles.write("--env-file", envFile, EnvFiles.dotenv(env.getVariablesList()));
+    }
+    if (envJson != null) {
+      EnvFiles.write("--env-json", envJson, EnvFiles.json(env.getVariablesList()));
+    }
+    renderer.progress(env.getVariablesCount() + " environment variables from " + env.getSource()
+        + (envFile != null ? ", written to " + envFile : "") + (envJson != null ? ", written to " + envJson : ""));
+    return env.getVariablesList();
   }
 }

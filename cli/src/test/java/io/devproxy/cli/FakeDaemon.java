@@ -4,6 +4,9 @@ import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
+import io.devproxy.proto.daemon.EnvVar;
+import io.devproxy.proto.daemon.GetEnvReply;
+import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
@@ -53,6 +56,11 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   volatile DevproxyException nextError;
   final List<CreatePreviewRequest> previewRequests = new CopyOnWriteArrayList<>();
   final List<DeletePreviewRequest> previewDeletes = new CopyOnWriteArrayList<>();
+  volatile GetEnvReply envReply = GetEnvReply.newBuilder().setSource("deployment/web container app (pod web-1)")
+      .addVariables(EnvVar.newBuilder().setName("DB_URL").setValue("postgres://db:5432/orders"))
+      .addVariables(EnvVar.newBuilder().setName("GREETING").setValue("hello \"world\"\nbye $HOME"))
+      .addWarnings("left out DB_PASSWORD: forbidden to get secret db in namespace shop")
+      .build();
 
   private final EventLoopGroup group = EventLoops.newGroup("fake-daemon", 1);
   private final Server server;
@@ -143,6 +151,15 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
         .addHosts(request.getHost().isEmpty() ? "alice-" + request.getName() + ".preview.example.com"
             : request.getHost())
         .build());
+    observer.onCompleted();
+  }
+
+  @Override
+  public void getEnv(GetEnvRequest request, StreamObserver<GetEnvReply> observer) {
+    if (failed(observer)) {
+      return;
+    }
+    observer.onNext(envReply);
     observer.onCompleted();
   }
 

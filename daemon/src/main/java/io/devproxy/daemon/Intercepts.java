@@ -1,6 +1,7 @@
 package io.devproxy.daemon;
 
 import io.devproxy.proto.daemon.CreatePreviewRequest;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.Preview;
@@ -61,6 +62,15 @@ public interface Intercepts extends AutoCloseable {
    * @return the hosts whose previews were deleted
    */
   default List<String> deletePreviews(String name, String host) throws DevproxyException {
+    throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
+  }
+
+  /**
+   * The environment of the container intercept {@code name} took over.
+   *
+   * @throws DevproxyException USER when there is no such intercept or it has no cluster side
+   */
+  default GetEnvReply getEnv(String name) throws DevproxyException {
     throw new DevproxyException(ErrorCategory.CONFIG, "this daemon has no Kubernetes support; use a full devproxy build");
   }
 

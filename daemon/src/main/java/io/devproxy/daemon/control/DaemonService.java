@@ -7,6 +7,8 @@ import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
+import io.devproxy.proto.daemon.GetEnvReply;
+import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptProgress;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.LeaveReply;
@@ -128,6 +130,16 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
     try {
       responseObserver.onNext(DeletePreviewReply.newBuilder()
           .addAllHosts(intercepts.deletePreviews(request.getName(), request.getHost())).build());
+      responseObserver.onCompleted();
+    } catch (DevproxyException | RuntimeException e) {
+      responseObserver.onError(ErrorStatus.toStatus(e));
+    }
+  }
+
+  @Override
+  public void getEnv(GetEnvRequest request, StreamObserver<GetEnvReply> responseObserver) {
+    try {
+      responseObserver.onNext(intercepts.getEnv(request.getName()));
       responseObserver.onCompleted();
     } catch (DevproxyException | RuntimeException e) {
       responseObserver.onError(ErrorStatus.toStatus(e));

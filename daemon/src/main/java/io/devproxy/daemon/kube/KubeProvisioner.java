@@ -12,6 +12,8 @@ import io.devproxy.daemon.tunnel.AgentSource;
 import io.devproxy.daemon.tunnel.Provisioner;
 import io.devproxy.proto.daemon.ClusterBinding;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
+import io.devproxy.proto.daemon.EnvVar;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.Preview;
@@ -21,11 +23,13 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.UserPki;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -178,7 +182,8 @@ public final class KubeProvisioner implements Provisioner {
           .setMappingApiVersion(routes.api() == null ? "" : routes.api().apiVersion())
           .addAllMappingClones(routes.clones())
           .setServicePort(target.servicePort() == null ? 0 : target.servicePort())
-          .setTargetPort(target.containerPort());
+          .setTargetPort(target.containerPort())
+          .setContainer(target.container());
       if (preview != null) {
         binding.addPreviews(preview);
       }
@@ -376,6 +381,34 @@ public final class KubeProvisioner implements Provisioner {
       new Previews(cluster.client()).delete(b.getNamespace(), preview); // left while the preview was made
       throw new DevproxyException(ErrorCategory.USER, "intercept '" + b.getService() + "' ended while the preview"
           + " was created; nothing was left behind");
+    }
+
+    @Override
+    public GetEnvReply env() throws DevproxyException {
+      ClusterBinding b = binding();
+      String namespace = b.getNamespace();
+      String workload = kindName(b.getTargetKind(), b.getTargetName());
+      if (b.getContainer().isEmpty()) {
+        throw new DevproxyException(ErrorCategory.USER, "intercept '" + b.getService() + "' was started by an older"
+            + " daemon that did not record its container; leave and intercept again to import its environment");
+      }
+      KubernetesClient client = cluster(options).client();
+      Workload target = Workloads.list(client, namespace).stream()
+          .filter(w -> w.kind().equals(b.getTargetKind()) && w.name().equals(b.getTargetName()))
+          .findFirst().orElseThrow(() -> new DevproxyException(ErrorCategory.CLUSTER, workload + " is gone from"
+              + " namespace " + namespace + "; run 'devproxy leave " + b.getService() + "'"));
+      Pod pod = KubeCalls.call("list", "pods", namespace, () -> client.pods().inNamespace(namespace)
+              .withLabels(target.templateLabels()).list().getItems()).stream()
+          .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+          .min(Comparator.comparing(p -> p.getMetadata().getName())).orElse(null);
+      ResolvedEnv env = new EnvResolver(client).resolve(namespace, target.podSpec(),
+          target.templateLabels(), Map.of(), b.getContainer(), pod);
+      GetEnvReply.Builder reply = GetEnvReply.newBuilder()
+          .setSource(workload + " container " + b.getContainer()
+              + (pod == null ? " (no running pod)" : " (pod " + pod.getMetadata().getName() + ")"))
+          .addAllWarnings(env.warnings());
+      env.variables().forEach((name, value) -> reply.addVariables(EnvVar.newBuilder().setName(name).setValue(value)));
+      return reply.build();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.devproxy.daemon.tunnel;
 
 import io.devproxy.proto.daemon.ClusterBinding;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.Preview;
@@ -45,6 +46,14 @@ public interface Provisioner extends AutoCloseable {
      * @throws DevproxyException USER when the intercept has no preview for {@code host}
      */
     List<String> deletePreviews(String host) throws DevproxyException;
+
+    /**
+     * The intercepted container's environment, resolved as the kubelet would, from the workload as the user wrote
+     * it and one of its running pods.
+     *
+     * @throws DevproxyException CLUSTER when the workload is gone or the API refuses
+     */
+    GetEnvReply env() throws DevproxyException;
 
     /** Undoes what the intercept changed in the cluster. Idempotent. */
     void release() throws DevproxyException;

@@ -8,6 +8,7 @@ import io.devproxy.daemon.kube.KubeProvisioner;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonState;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.Preview;
@@ -338,8 +339,26 @@ public final class TunnelIntercepts implements Intercepts {
     }
   }
 
-  /** The cluster side of intercept {@code name}, which previews need. */
-  private synchronized Provisioned clusterSide(String name) throws DevproxyException {
+  @Override
+  public GetEnvReply getEnv(String name) throws DevproxyException {
+    return clusterSide(name, "importing the container's environment").env();
+  }
+
+  private Provisioned clusterSide(String name) throws DevproxyException {
+    Provisioned provisioned = clusterSide(name, "previews");
+    Intercept intercept;
+    synchronized (this) {
+      intercept = intercepts.get(name);
+    }
+    if (intercept != null
+        && Matchers.fromRequest(intercept.request(), intercept.request().getKey()).getSessionKey().isEmpty()) {
+      throw new DevproxyException(ErrorCategory.USER, sessionKeyNeeded("previews"));
+    }
+    return provisioned;
+  }
+
+  /** The cluster side of intercept {@code name}, which {@code what} needs. */
+  private synchronized Provisioned clusterSide(String name, String what) throws DevproxyException {
     Intercept intercept = intercepts.get(name);
     if (intercept == null) {
       throw new DevproxyException(ErrorCategory.USER, "no intercept named '" + name + "'; run 'devproxy intercept "
@@ -347,10 +366,7 @@ public final class TunnelIntercepts implements Intercepts {
     }
     if (intercept.provisioned() == null) {
       throw new DevproxyException(ErrorCategory.USER, "intercept '" + name + "' was made with --agent-address and"
-          + " has no cluster side; previews need 'devproxy intercept " + name + "' against the cluster");
-    }
-    if (Matchers.fromRequest(intercept.request(), intercept.request().getKey()).getSessionKey().isEmpty()) {
-      throw new DevproxyException(ErrorCategory.USER, sessionKeyNeeded("previews"));
+          + " has no cluster side; for " + what + ", run 'devproxy intercept " + name + "' against the cluster");
     }
     return intercept.provisioned();
   }

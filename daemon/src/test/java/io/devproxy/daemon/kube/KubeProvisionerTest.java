@@ -15,6 +15,7 @@ import io.devproxy.daemon.kube.testing.ReadyPods;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.ClusterBinding;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.proto.daemon.Preview;
@@ -23,6 +24,8 @@ import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.UserPki;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -90,6 +93,7 @@ class KubeProvisionerTest {
     provisioners.forEach(KubeProvisioner::close);
     client.apps().deployments().inNamespace(NS).delete();
     client.services().inNamespace(NS).delete();
+    client.configMaps().inNamespace(NS).delete();
     client.secrets().inNamespace(NS).delete();
     client.leases().inNamespace(NS).delete();
     client.pods().inNamespace(NS).delete();
@@ -169,6 +173,29 @@ class KubeProvisionerTest {
     p.release();
 
     assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void theEnvironmentIsTheAppContainersAsTheUserWroteItEvenWhenSwapped() throws Exception {
+    client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("orders-config")
+        .endMetadata().addToData("db", "db.shop").build()).create();
+    Deployment orders = orders();
+    orders.getSpec().getTemplate().getSpec().getContainers().get(0).setEnv(List.of(
+        new EnvVarBuilder().withName("GREETING").withValue("hello").build(),
+        new EnvVarBuilder().withName("DB_HOST").withNewValueFrom().withNewConfigMapKeyRef("db", "orders-config", false)
+            .endValueFrom().build(),
+        new EnvVarBuilder().withName("DB_URL").withValue("postgres://$(DB_HOST)/orders").build()));
+    client.resource(orders).update();
+
+    Provisioned p = provisioner(alice).provision(request("orders", "swap", "alice"), "e0e0e0e0-s", "alice@laptop",
+        progress::add);
+    GetEnvReply env = p.env();
+    p.release();
+
+    assertThat(env.getVariablesList()).extracting(v -> v.getName() + "=" + v.getValue())
+        .containsExactly("GREETING=hello", "DB_HOST=db.shop", "DB_URL=postgres://db.shop/orders");
+    assertThat(env.getSource()).startsWith("deployment/orders container app");
+    assertThat(env.getWarningsList()).isEmpty();
   }
 
   @Test

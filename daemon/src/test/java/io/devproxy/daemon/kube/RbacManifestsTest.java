@@ -47,6 +47,8 @@ class RbacManifestsTest {
       "/services/create", "/services/delete",
       // AgentTlsSecrets; NamespaceCleanup lists what it deletes
       "/secrets/get", "/secrets/create", "/secrets/update", "/secrets/delete", "/secrets/list",
+      // EnvResolver: the container's env (Secrets: get, above)
+      "/configmaps/get",
       // SessionLeases, LeaseKeeper
       "coordination.k8s.io/leases/get", "coordination.k8s.io/leases/list",
       "coordination.k8s.io/leases/create", "coordination.k8s.io/leases/update",
