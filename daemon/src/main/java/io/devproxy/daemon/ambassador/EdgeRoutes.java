@@ -7,9 +7,10 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -25,8 +26,6 @@ public final class EdgeRoutes {
 
   private static final Logger logger = Logger.getLogger(EdgeRoutes.class.getName());
 
-  private static final String RESOURCE = "mappings.getambassador.io";
-  private static final String HOSTS = "hosts.getambassador.io";
 
   private final KubernetesClient client;
 
@@ -40,7 +39,7 @@ public final class EdgeRoutes {
    * @param api the Mapping version used; null when the cluster serves no Mapping API (nothing written)
    * @param clones the clones' names, sorted
    */
-  public record Created(MappingApi api, List<String> clones) {}
+  public record Created(AmbassadorApi api, List<String> clones) {}
 
   /**
    * Clones every Mapping in {@code namespace} routing to {@code service} (and {@code port}, unless null) with the
@@ -51,37 +50,27 @@ public final class EdgeRoutes {
    */
   public Created create(String namespace, String service, Integer port, String key, String sessionId,
       String shadowService) throws DevproxyException {
-    List<MappingApi> served = call("get", namespace, () -> MappingApis.served(client));
+    AmbassadorObjects objects = new AmbassadorObjects(client, namespace);
+    List<AmbassadorApi> served = objects.mappingsServed();
     if (served.isEmpty()) {
       return new Created(null, List.of());
     }
-    MappingApi api = served.get(0);
-    List<GenericKubernetesResource> originals =
-        call("list", namespace, () -> new MappingReader(client).routingTo(api, namespace, service, port));
+    AmbassadorApi api = served.get(0);
+    List<GenericKubernetesResource> originals = KubeCalls.call("list", AmbassadorApi.MAPPINGS_RESOURCE, namespace,
+        () -> new MappingReader(client).routingTo(api, namespace, service, port));
     HeaderRoutes routes = new HeaderRoutes(key, sessionId);
-    List<GenericKubernetesResource> clones = shadowService == null ? routes.sidecar(originals)
-        : routes.shadow(originals, shadowService);
-    List<String> created = new ArrayList<>();
-    try {
-      for (GenericKubernetesResource clone : clones) {
-        call("create", namespace, () -> client.genericKubernetesResources(api.apiVersion(), MappingApi.KIND)
-            .inNamespace(namespace).resource(clone).createOr(existing -> existing.update()));
-        created.add(clone.getMetadata().getName());
-      }
-    } catch (DevproxyException e) {
-      delete(namespace, api, created);
-      throw e;
-    }
+    List<String> created = new ArrayList<>(objects.applyAll(api, shadowService == null ? routes.sidecar(originals)
+        : routes.shadow(originals, shadowService)));
     created.sort(null);
     logger.info(() -> "[" + namespace + "/" + service + "] header routes: " + created);
-    return new Created(api, created);
+    return new Created(api, List.copyOf(created));
   }
 
   /** Deletes the named clones; a clone already gone is fine. */
-  public void delete(String namespace, MappingApi api, List<String> clones) throws DevproxyException {
+  public void delete(String namespace, AmbassadorApi api, List<String> clones) throws DevproxyException {
+    AmbassadorObjects objects = new AmbassadorObjects(client, namespace);
     for (String name : clones) {
-      call("delete", namespace, () -> client.genericKubernetesResources(api.apiVersion(), MappingApi.KIND)
-          .inNamespace(namespace).withName(name).delete());
+      objects.delete(api, AmbassadorApi.MAPPING_KIND, name);
     }
   }
 
@@ -92,35 +81,28 @@ public final class EdgeRoutes {
    * @return what was deleted, as {@code mapping/<name>} and {@code host/<name>}
    */
   public List<String> deleteLabelled(String namespace, String sessionId) throws DevproxyException {
+    AmbassadorObjects objects = new AmbassadorObjects(client, namespace);
+    Map<String, String> labels = new HashMap<>(Map.of(HeaderRoutes.MANAGED_BY, HeaderRoutes.DEVPROXY));
+    if (sessionId != null) {
+      labels.put(HeaderRoutes.SESSION_LABEL, sessionId);
+    }
     List<String> deleted = new ArrayList<>();
-    deleteLabelled(namespace, sessionId, MappingApi.KIND, RESOURCE,
-        call("get", namespace, () -> MappingApis.served(client)), deleted);
-    deleteLabelled(namespace, sessionId, PreviewRoutes.HOST_KIND, HOSTS,
-        call("get", namespace, () -> MappingApis.hostsServed(client)), deleted);
+    deleteLabelled(objects, AmbassadorApi.MAPPING_KIND, objects.mappingsServed(), labels, deleted);
+    deleteLabelled(objects, AmbassadorApi.HOST_KIND, objects.hostsServed(), labels, deleted);
     return deleted;
   }
 
-  private void deleteLabelled(String namespace, String sessionId, String kind, String resource,
-      List<MappingApi> served, List<String> deleted) throws DevproxyException {
+  private static void deleteLabelled(AmbassadorObjects objects, String kind, List<AmbassadorApi> served,
+      Map<String, String> labels, List<String> deleted) throws DevproxyException {
     String prefix = kind.toLowerCase(Locale.ROOT) + "/";
-    for (MappingApi api : served) {
-      List<GenericKubernetesResource> mine = KubeCalls.call("list", resource, namespace, () -> {
-        var query = client.genericKubernetesResources(api.apiVersion(), kind).inNamespace(namespace)
-            .withLabel(HeaderRoutes.MANAGED_BY, HeaderRoutes.DEVPROXY);
-        return (sessionId == null ? query : query.withLabel(HeaderRoutes.SESSION_LABEL, sessionId)).list().getItems();
-      });
-      for (GenericKubernetesResource object : mine) {
+    for (AmbassadorApi api : served) {
+      for (GenericKubernetesResource object : objects.list(api, kind, labels)) {
         String name = object.getMetadata().getName();
         if (!deleted.contains(prefix + name)) { // the API server shows each object in every served version
-          KubeCalls.call("delete", resource, namespace, () -> client.genericKubernetesResources(api.apiVersion(),
-              kind).inNamespace(namespace).withName(name).delete());
+          objects.delete(api, kind, name);
           deleted.add(prefix + name);
         }
       }
     }
-  }
-
-  private static <T> T call(String verb, String namespace, Supplier<T> call) throws DevproxyException {
-    return KubeCalls.call(verb, RESOURCE, namespace, call);
   }
 }

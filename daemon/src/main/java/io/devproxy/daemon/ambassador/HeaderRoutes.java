@@ -26,8 +26,8 @@ import java.util.Map;
  * </ul>
  *
  * <p>Spec: the fields in {@link MappingCopies#COPIED_FIELDS} are copied verbatim, so the clone behaves exactly like
- * the original for the developer's requests. Emissary sorts routes by [precedence, prefix length, header-match length...], first match wins, and
- * counts {@code host}/{@code hostname} as an {@code :authority} match: keeping the original's prefix, host and
+ * the original for the developer's requests. Emissary sorts routes by [precedence, prefix length, header-match
+ * length...], first match wins, and counts {@code host}/{@code hostname} as an {@code :authority} match: keeping the original's prefix, host and
  * header matches and adding one header at precedence + 1 puts the clone first for exactly the developer's share
  * of the original's traffic. {@code headers} gets the session header added; {@code precedence} becomes the
  * original's + 1 (absent = 0); {@code service} stays (sidecar: the agent matches the header) or points at the
@@ -132,7 +132,7 @@ public final class HeaderRoutes {
     }
 
     ObjectMeta meta = original.getMetadata();
-    return MappingCopies.resource(original.getApiVersion(), MappingApi.KIND,
+    return MappingCopies.resource(original.getApiVersion(), AmbassadorApi.MAPPING_KIND,
         MappingCopies.metadata(cloneName(meta.getName()), meta.getNamespace(), meta.getLabels(), sessionId, Map.of(),
             Map.of(CLONE_OF, meta.getName())),
         cloned);

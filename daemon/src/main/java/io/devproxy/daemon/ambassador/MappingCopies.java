@@ -94,8 +94,8 @@ final class MappingCopies {
    * @throws DevproxyException USER naming the Mapping and the field
    */
   static void check(GenericKubernetesResource original) throws DevproxyException {
-    MappingApi.of(original.getApiVersion());
-    if (!MappingApi.KIND.equals(original.getKind())) {
+    AmbassadorApi.of(original.getApiVersion());
+    if (!AmbassadorApi.MAPPING_KIND.equals(original.getKind())) {
       throw new IllegalArgumentException("kind: " + original.getKind() + " (expected: Mapping)");
     }
     Map<String, Object> spec = spec(original);

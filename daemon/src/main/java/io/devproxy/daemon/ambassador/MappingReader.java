@@ -13,8 +13,9 @@ import java.util.Optional;
  * Reads the {@code Mapping}s in a namespace whose {@code service} routes to a given Service (and port), as
  * {@link GenericKubernetesResource}s in the shape of the API version they were read with.
  *
- * <p>The Mappings are listed once, through the most preferred served version ({@link MappingApis#served}): the
- * API server converts between served versions, so listing through each would return every Mapping twice.
+ * <p>The Mappings are listed once, through the most preferred served version
+ * ({@link AmbassadorApis#mappingsServed}): the API server converts between served versions, so listing through
+ * each would return every Mapping twice.
  * Clones devproxy made (label {@code app.kubernetes.io/managed-by: devproxy}) are left out.
  *
  * <p>RBAC: {@code list} on {@code mappings.getambassador.io} in the namespace.
@@ -36,16 +37,16 @@ public final class MappingReader {
    *     {@code https://} or TLS origination), or null for any port
    */
   public List<GenericKubernetesResource> routingTo(String namespace, String service, Integer port) {
-    List<MappingApi> served = MappingApis.served(client);
+    List<AmbassadorApi> served = AmbassadorApis.mappingsServed(client);
     return served.isEmpty() ? List.of() : routingTo(served.get(0), namespace, service, port);
   }
 
   /** As {@link #routingTo(String, String, Integer)}, read through {@code api}, which the caller knows is served. */
-  public List<GenericKubernetesResource> routingTo(MappingApi api, String namespace, String service, Integer port) {
+  public List<GenericKubernetesResource> routingTo(AmbassadorApi api, String namespace, String service, Integer port) {
     requireNonNull(api, "api");
     requireNonNull(namespace, "namespace");
     requireNonNull(service, "service");
-    return client.genericKubernetesResources(api.apiVersion(), MappingApi.KIND).inNamespace(namespace)
+    return client.genericKubernetesResources(api.apiVersion(), AmbassadorApi.MAPPING_KIND).inNamespace(namespace)
         .list().getItems().stream()
         .filter(m -> !isDevproxyClone(m))
         .filter(m -> routes(m, namespace, service, port))

@@ -48,7 +48,6 @@ public final class PreviewRoutes {
   public static final String PREVIEW_LABEL = "devproxy.io/preview";
   /** The W3C baggage member the agent also routes on. */
   public static final String BAGGAGE_MEMBER = "devproxy-session";
-  public static final String HOST_KIND = "Host";
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Set<String> HOST_MATCHES = Set.of("host", "hostname", "host_regex");
@@ -137,7 +136,7 @@ public final class PreviewRoutes {
    * The one preview Mapping for a Service no Mapping routes to: prefix {@code /} on the preview host to
    * {@code service:port} (or {@code shadowService:port}).
    */
-  public GenericKubernetesResource forService(MappingApi api, String namespace, String service, int port,
+  public GenericKubernetesResource forService(AmbassadorApi api, String namespace, String service, int port,
       boolean grpc, String shadowService) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put(hostField(api), host);
@@ -147,7 +146,7 @@ public final class PreviewRoutes {
     }
     spec.put("service", (shadowService != null ? shadowService : service) + ":" + port);
     spec.put("add_request_headers", addedHeaders(Map.of()));
-    return MappingCopies.resource(api.apiVersion(), MappingApi.KIND, metadata(name(service), namespace, null,
+    return MappingCopies.resource(api.apiVersion(), AmbassadorApi.MAPPING_KIND, metadata(name(service), namespace, null,
         Map.of()), spec);
   }
 
@@ -157,7 +156,7 @@ public final class PreviewRoutes {
    *
    * @param ambassadorId copied from the original Mappings (a string or a list of strings), or null
    */
-  public GenericKubernetesResource hostResource(MappingApi api, String namespace, String service, String tlsSecret,
+  public GenericKubernetesResource hostResource(AmbassadorApi api, String namespace, String service, String tlsSecret,
       Object ambassadorId) {
     Map<String, Object> spec = new LinkedHashMap<>();
     if (ambassadorId != null) {
@@ -171,8 +170,8 @@ public final class PreviewRoutes {
     } else {
       spec.put("requestPolicy", Map.of("insecure", Map.of("action", "Route")));
     }
-    return MappingCopies.resource(api.apiVersion(), HOST_KIND, metadata(name(service), namespace, null, Map.of()),
-        spec);
+    return MappingCopies.resource(api.apiVersion(), AmbassadorApi.HOST_KIND,
+        metadata(name(service), namespace, null, Map.of()), spec);
   }
 
   /** The name of the preview route (or Host) derived from {@code base}, an original Mapping or the Service. */
@@ -183,7 +182,7 @@ public final class PreviewRoutes {
 
   private GenericKubernetesResource copy(GenericKubernetesResource original, String shadowService) {
     Map<String, Object> spec = MappingCopies.spec(original);
-    MappingApi api = MappingApi.of(original.getApiVersion());
+    AmbassadorApi api = AmbassadorApi.of(original.getApiVersion());
     Map<String, Object> copied = new LinkedHashMap<>();
     copied.put(hostField(api), host);
     for (Map.Entry<String, Object> e : spec.entrySet()) {
@@ -203,7 +202,7 @@ public final class PreviewRoutes {
       copied.put("service", MappingCopies.serviceRef(spec).orElseThrow().withName(shadowService).toString());
     }
     ObjectMeta meta = original.getMetadata();
-    return MappingCopies.resource(original.getApiVersion(), MappingApi.KIND,
+    return MappingCopies.resource(original.getApiVersion(), AmbassadorApi.MAPPING_KIND,
         metadata(name(meta.getName()), meta.getNamespace(), meta.getLabels(),
             Map.of(MappingCopies.CLONE_OF, meta.getName())),
         copied);
@@ -217,8 +216,8 @@ public final class PreviewRoutes {
   }
 
   /** v2 matches the host with {@code host}; v3alpha1 with {@code hostname}, which also selects the Host. */
-  private static String hostField(MappingApi api) {
-    return api == MappingApi.V2 ? "host" : "hostname";
+  private static String hostField(AmbassadorApi api) {
+    return api == AmbassadorApi.V2 ? "host" : "hostname";
   }
 
   private static Map<String, Object> withoutHostMatches(Object headers) {

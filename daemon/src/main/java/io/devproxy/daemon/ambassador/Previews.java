@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -37,9 +36,6 @@ import java.util.logging.Logger;
 public final class Previews {
 
   private static final Logger logger = Logger.getLogger(Previews.class.getName());
-
-  private static final String MAPPINGS = "mappings.getambassador.io";
-  private static final String HOSTS = "hosts.getambassador.io";
 
   private final KubernetesClient client;
 
@@ -79,8 +75,9 @@ public final class Previews {
    */
   public Preview create(Request request) throws DevproxyException {
     String namespace = request.namespace();
-    MappingApi api = requireAmbassador(client, namespace);
-    List<GenericKubernetesResource> originals = call("list", MAPPINGS, namespace,
+    AmbassadorObjects objects = new AmbassadorObjects(client, namespace);
+    AmbassadorApi api = requireAmbassador(client, namespace);
+    List<GenericKubernetesResource> originals = KubeCalls.call("list", AmbassadorApi.MAPPINGS_RESOURCE, namespace,
         () -> new MappingReader(client).routingTo(api, namespace, request.service(), request.servicePort()));
     PreviewRoutes routes = new PreviewRoutes(request.key(), request.sessionId(), request.host());
     List<GenericKubernetesResource> mappings = originals.isEmpty()
@@ -89,9 +86,9 @@ public final class Previews {
             request.shadowService()))
         : routes.of(originals, request.shadowService());
     GenericKubernetesResource hostResource = null;
-    MappingApi hostApi = null;
+    AmbassadorApi hostApi = null;
     boolean tls = request.tlsSecret() != null;
-    List<MappingApi> hostsServed = call("get", HOSTS, namespace, () -> MappingApis.hostsServed(client));
+    List<AmbassadorApi> hostsServed = objects.hostsServed();
     if (tls && hostsServed.isEmpty()) {
       throw new DevproxyException(ErrorCategory.CLUSTER, "--tls-secret: the cluster serves no Ambassador Host CRD"
           + " (getambassador.io); leave --tls-secret out");
@@ -103,9 +100,7 @@ public final class Previews {
       Optional<GenericKubernetesResource> covering = Optional.empty();
       List<GenericKubernetesResource> hosts = List.of();
       if (!tls) {
-        MappingApi listed = hostApi;
-        hosts = call("list", HOSTS, namespace, () -> client.genericKubernetesResources(listed.apiVersion(),
-            PreviewRoutes.HOST_KIND).inNamespace(namespace).list().getItems());
+        hosts = objects.list(hostApi, AmbassadorApi.HOST_KIND, Map.of());
         covering = hosts.stream().filter(h -> serves(h, request.host())).findFirst();
         tls = covering.map(Previews::hasTls).orElse(false);
       }
@@ -114,28 +109,18 @@ public final class Previews {
       }
     }
 
-    List<String> created = new ArrayList<>();
-    String createdHost = null;
-    try {
-      for (GenericKubernetesResource mapping : mappings) {
-        call("create", MAPPINGS, namespace, () -> client.genericKubernetesResources(api.apiVersion(),
-            MappingApi.KIND).inNamespace(namespace).resource(mapping).createOr(existing -> existing.update()));
-        created.add(mapping.getMetadata().getName());
-      }
-      if (hostResource != null) {
-        GenericKubernetesResource h = hostResource;
-        MappingApi v = hostApi;
-        call("create", HOSTS, namespace, () -> client.genericKubernetesResources(v.apiVersion(),
-            PreviewRoutes.HOST_KIND).inNamespace(namespace).resource(h).createOr(existing -> existing.update()));
-        createdHost = h.getMetadata().getName();
-      }
-    } catch (DevproxyException | RuntimeException e) {
+    List<String> created = new ArrayList<>(objects.applyAll(api, mappings));
+    if (hostResource != null) {
       try {
-        delete(namespace, Preview.newBuilder().setApiVersion(api.apiVersion()).addAllMappings(created).build());
-      } catch (DevproxyException | RuntimeException deleteFailed) {
-        e.addSuppressed(deleteFailed);
+        objects.applyAll(hostApi, List.of(hostResource));
+      } catch (DevproxyException | RuntimeException e) {
+        try {
+          delete(namespace, Preview.newBuilder().setApiVersion(api.apiVersion()).addAllMappings(created).build());
+        } catch (DevproxyException | RuntimeException deleteFailed) {
+          e.addSuppressed(deleteFailed);
+        }
+        throw e;
       }
-      throw e;
     }
     created.sort(null);
     Preview preview = Preview.newBuilder()
@@ -143,8 +128,8 @@ public final class Previews {
         .setUrl((tls ? "https" : "http") + "://" + request.host() + "/")
         .setApiVersion(api.apiVersion())
         .addAllMappings(created)
-        .setHostResource(createdHost == null ? "" : createdHost)
-        .setHostApiVersion(createdHost == null ? "" : hostApi.apiVersion())
+        .setHostResource(hostResource == null ? "" : hostResource.getMetadata().getName())
+        .setHostApiVersion(hostResource == null ? "" : hostApi.apiVersion())
         .build();
     logger.info(() -> "[" + namespace + "/" + request.service() + "] preview " + preview.getUrl() + ": mappings "
         + preview.getMappingsList() + (preview.getHostResource().isEmpty() ? "" : ", host "
@@ -157,8 +142,8 @@ public final class Previews {
    *
    * @throws DevproxyException CLUSTER when the cluster serves no Mapping API
    */
-  public static MappingApi requireAmbassador(KubernetesClient client, String namespace) throws DevproxyException {
-    List<MappingApi> served = call("get", MAPPINGS, namespace, () -> MappingApis.served(client));
+  public static AmbassadorApi requireAmbassador(KubernetesClient client, String namespace) throws DevproxyException {
+    List<AmbassadorApi> served = new AmbassadorObjects(client, namespace).mappingsServed();
     if (served.isEmpty()) {
       throw new DevproxyException(ErrorCategory.CLUSTER, "the cluster serves no Ambassador Mapping CRD"
           + " (getambassador.io): previews need Ambassador or Emissary in front of the Service");
@@ -168,19 +153,19 @@ public final class Previews {
 
   /** Deletes a preview's Mappings and Host; one already gone is fine. */
   public void delete(String namespace, Preview preview) throws DevproxyException {
+    AmbassadorObjects objects = new AmbassadorObjects(client, namespace);
     for (String name : preview.getMappingsList()) {
-      call("delete", MAPPINGS, namespace, () -> client.genericKubernetesResources(preview.getApiVersion(),
-          MappingApi.KIND).inNamespace(namespace).withName(name).delete());
+      objects.delete(AmbassadorApi.of(preview.getApiVersion()), AmbassadorApi.MAPPING_KIND, name);
     }
     if (!preview.getHostResource().isEmpty()) {
-      call("delete", HOSTS, namespace, () -> client.genericKubernetesResources(preview.getHostApiVersion(),
-          PreviewRoutes.HOST_KIND).inNamespace(namespace).withName(preview.getHostResource()).delete());
+      objects.delete(AmbassadorApi.of(preview.getHostApiVersion()), AmbassadorApi.HOST_KIND,
+          preview.getHostResource());
     }
   }
 
   /** gRPC when the Service port's appProtocol or name says so (grpc, h2c, http2, kubernetes.io/h2c). */
   private boolean isGrpc(Request request) throws DevproxyException {
-    Service service = call("get", "services", request.namespace(), () -> client.services()
+    Service service = KubeCalls.call("get", "services", request.namespace(), () -> client.services()
         .inNamespace(request.namespace()).withName(request.service()).get());
     if (service == null || service.getSpec() == null || service.getSpec().getPorts() == null) {
       return false;
@@ -210,10 +195,5 @@ public final class Previews {
     return hostResource.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec
         && spec.get("tlsSecret") instanceof Map<?, ?> secret
         && secret.get("name") instanceof String name && !name.isEmpty();
-  }
-
-  private static <T> T call(String verb, String resource, String namespace, Supplier<T> call)
-      throws DevproxyException {
-    return KubeCalls.call(verb, resource, namespace, call);
   }
 }

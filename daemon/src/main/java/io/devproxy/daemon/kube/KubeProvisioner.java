@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.devproxy.daemon.DaemonConfig;
 import io.devproxy.daemon.ambassador.EdgeRoutes;
-import io.devproxy.daemon.ambassador.MappingApi;
+import io.devproxy.daemon.ambassador.AmbassadorApi;
 import io.devproxy.daemon.ambassador.PreviewRoutes;
 import io.devproxy.daemon.ambassador.Previews;
 import io.devproxy.daemon.control.ServiceLister.ClientFactory;
@@ -466,7 +466,7 @@ public final class KubeProvisioner implements Provisioner {
         new Previews(cluster.client()).delete(namespace, preview);
       }
       if (!binding.getMappingClonesList().isEmpty()) {
-        new EdgeRoutes(cluster.client()).delete(namespace, MappingApi.of(binding.getMappingApiVersion()),
+        new EdgeRoutes(cluster.client()).delete(namespace, AmbassadorApi.of(binding.getMappingApiVersion()),
             binding.getMappingClonesList());
       }
       InterceptMode mode = InterceptMode.parse(binding.getMode());

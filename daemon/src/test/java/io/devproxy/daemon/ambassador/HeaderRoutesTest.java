@@ -1,5 +1,6 @@
 package io.devproxy.daemon.ambassador;
 
+import static io.devproxy.daemon.ambassador.Mappings.GRPC_V2;
 import static io.devproxy.daemon.ambassador.Mappings.tree;
 import static io.devproxy.daemon.ambassador.Mappings.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,29 +16,6 @@ import org.junit.jupiter.api.Test;
 class HeaderRoutesTest {
 
   private final HeaderRoutes routes = new HeaderRoutes("alice", "s-1234");
-
-  /**
-   * The issue's gRPC Mapping, as Ambassador 1.x users write it (ambassador_id a string). The issue writes
-   * {@code grpc: True}, which kubectl's YAML 1.1 reads as a boolean but fabric8's YAML 1.2 parser as a string: the
-   * API server stores a boolean, so the fixture says {@code true}.
-   */
-  private static final String GRPC_V2 = """
-      apiVersion: getambassador.io/v2
-      kind: Mapping
-      metadata:
-        name: grpc-example
-        namespace: shop
-        labels: {app: grpc-example}
-        annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}"}
-      spec:
-        ambassador_id: edge
-        headers: {":authority": grpc.dev.example.com}
-        grpc: true
-        prefix: /helloworld.Greeter/
-        rewrite: /helloworld.Greeter/
-        service: grpc-example:50051
-        timeout_ms: 0
-      """;
 
   @Test
   void grpcV2CloneAddsTheHeaderAboveTheOriginal() throws Exception {
@@ -61,7 +39,7 @@ class HeaderRoutesTest {
           timeout_ms: 0
           precedence: 1
         """.replace("HASH", "aead20"))));
-    assertThat(MappingSchemas.errors(clone)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(clone)).isEmpty();
   }
 
   @Test
@@ -69,7 +47,7 @@ class HeaderRoutesTest {
     GenericKubernetesResource clone = routes.shadow(List.of(yaml(GRPC_V2)), "grpc-example-devproxy-alice").get(0);
 
     assertThat(HeaderRoutes.spec(clone)).containsEntry("service", "grpc-example-devproxy-alice:50051");
-    assertThat(MappingSchemas.errors(clone)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(clone)).isEmpty();
   }
 
   /** Host-based REST on Ambassador 1.x: a boolean header match (present), regex_headers, a canary weight. */
@@ -112,7 +90,7 @@ class HeaderRoutesTest {
           remove_response_headers: server
           tls: false
         """)).get("spec"));
-    assertThat(MappingSchemas.errors(clone)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(clone)).isEmpty();
   }
 
   @Test
@@ -179,7 +157,7 @@ class HeaderRoutesTest {
           precedence: 1
         """);
     assertThat(tree(clone).get("spec")).isEqualTo(tree(expected).get("spec"));
-    assertThat(MappingSchemas.errors(clone)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(clone)).isEmpty();
   }
 
   @Test
@@ -254,7 +232,7 @@ class HeaderRoutesTest {
         spec: {prefix: /, service: orders, ambassador_id: edge, headers: {x-beta: true}}
         """);
 
-    assertThat(MappingSchemas.errors(wrong)).hasSize(2)
+    assertThat(AmbassadorSchemas.errors(wrong)).hasSize(2)
         .anyMatch(e -> e.contains("ambassador_id")).anyMatch(e -> e.contains("x-beta"));
   }
 

@@ -95,7 +95,7 @@ class MappingReaderTest {
           timeout_ms: 0
           precedence: 1
         """)));
-    assertThat(MappingSchemas.errors(stored)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(stored)).isEmpty();
     assertThat(names(new MappingReader(client).routingTo("shop", "grpc-example", null)))
         .as("clones are not read back as originals").containsExactly("grpc-example");
   }
@@ -129,7 +129,7 @@ class MappingReaderTest {
             precedence: 4
             headers: {x-devproxy-session: alice}
           """)).get("spec"));
-      assertThat(MappingSchemas.errors(clone)).isEmpty();
+      assertThat(AmbassadorSchemas.errors(clone)).isEmpty();
     });
   }
 

@@ -1,5 +1,6 @@
 package io.devproxy.daemon.ambassador;
 
+import static io.devproxy.daemon.ambassador.Mappings.GRPC_V2;
 import static io.devproxy.daemon.ambassador.Mappings.tree;
 import static io.devproxy.daemon.ambassador.Mappings.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,24 +18,6 @@ class PreviewRoutesTest {
   private static final String HOST = "alice-orders.preview.example.com";
 
   private final PreviewRoutes previews = new PreviewRoutes("alice", "s-1234", HOST);
-
-  /** The issue's gRPC Mapping (see HeaderRoutesTest for why {@code grpc: true} rather than {@code True}). */
-  private static final String GRPC_V2 = """
-      apiVersion: getambassador.io/v2
-      kind: Mapping
-      metadata:
-        name: grpc-example
-        namespace: shop
-        labels: {app: grpc-example}
-      spec:
-        ambassador_id: edge
-        headers: {":authority": grpc.dev.example.com}
-        grpc: true
-        prefix: /helloworld.Greeter/
-        rewrite: /helloworld.Greeter/
-        service: grpc-example:50051
-        timeout_ms: 0
-      """;
 
   @Test
   void grpcV2PreviewMatchesThePreviewHostInsteadOfTheAuthorityAndAddsTheSession() throws Exception {
@@ -62,7 +45,7 @@ class PreviewRoutesTest {
             baggage: {value: devproxy-session=alice, append: true}
           precedence: 1
         """.replace("HASH", "479386"))));
-    assertThat(MappingSchemas.errors(preview)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(preview)).isEmpty();
   }
 
   @Test
@@ -105,7 +88,7 @@ class PreviewRoutesTest {
           precedence: 6
           timeout_ms: 3000
         """)).get("spec"));
-    assertThat(MappingSchemas.errors(preview)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(preview)).isEmpty();
   }
 
   @Test
@@ -126,13 +109,13 @@ class PreviewRoutesTest {
 
     assertThat(HeaderRoutes.spec(preview)).containsEntry("host", HOST).doesNotContainKeys("host_regex", "weight")
         .containsEntry("precedence", 1L);
-    assertThat(MappingSchemas.errors(preview)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(preview)).isEmpty();
   }
 
   @Test
   void aServiceWithoutMappingsGetsOneCatchAllRoute() {
-    GenericKubernetesResource grpc = previews.forService(MappingApi.V3ALPHA1, "shop", "orders", 50051, true, null);
-    GenericKubernetesResource rest = previews.forService(MappingApi.V2, "shop", "orders", 80, false,
+    GenericKubernetesResource grpc = previews.forService(AmbassadorApi.V3ALPHA1, "shop", "orders", 50051, true, null);
+    GenericKubernetesResource rest = previews.forService(AmbassadorApi.V2, "shop", "orders", 80, false,
         "orders-devproxy-alice");
 
     assertThat(tree(grpc)).isEqualTo(tree(yaml("""
@@ -154,15 +137,15 @@ class PreviewRoutesTest {
         """.replace("HASH", previews.name("orders").substring(previews.name("orders").length() - 6)))));
     assertThat(HeaderRoutes.spec(rest)).containsEntry("host", HOST)
         .containsEntry("service", "orders-devproxy-alice:80").doesNotContainKey("grpc");
-    assertThat(MappingSchemas.errors(grpc)).isEmpty();
-    assertThat(MappingSchemas.errors(rest)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(grpc)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(rest)).isEmpty();
   }
 
   @Test
   void hostResourcesServeTlsFromTheSecretOrCleartextAndValidateInBothVersions() {
-    GenericKubernetesResource tls = previews.hostResource(MappingApi.V3ALPHA1, "shop", "orders", "preview-cert",
+    GenericKubernetesResource tls = previews.hostResource(AmbassadorApi.V3ALPHA1, "shop", "orders", "preview-cert",
         "edge");
-    GenericKubernetesResource cleartext = previews.hostResource(MappingApi.V2, "shop", "orders", null,
+    GenericKubernetesResource cleartext = previews.hostResource(AmbassadorApi.V2, "shop", "orders", null,
         List.of("edge", "internal"));
 
     assertThat(tree(tls)).isEqualTo(tree(yaml("""
@@ -188,8 +171,8 @@ class PreviewRoutesTest {
           acmeProvider: {authority: none}
           requestPolicy: {insecure: {action: Route}}
         """)).get("spec"));
-    assertThat(MappingSchemas.errors(tls)).isEmpty();
-    assertThat(MappingSchemas.errors(cleartext)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(tls)).isEmpty();
+    assertThat(AmbassadorSchemas.errors(cleartext)).isEmpty();
   }
 
   @Test
@@ -204,7 +187,8 @@ class PreviewRoutesTest {
   @Test
   void defaultHostIsKeyDashServiceUnderTheDomain() throws Exception {
     assertThat(PreviewRoutes.defaultHost("alice", "orders", "Preview.Example.com.")).isEqualTo(HOST);
-    assertThat(PreviewRoutes.defaultHost("John.Doe_", "orders", "example.com")).isEqualTo("john-doe-orders.example.com");
+    assertThat(PreviewRoutes.defaultHost("John.Doe_", "orders", "example.com"))
+        .isEqualTo("john-doe-orders.example.com");
     assertThatThrownBy(() -> PreviewRoutes.defaultHost("alice", "o".repeat(60), "example.com"))
         .isInstanceOf(DevproxyException.class).hasMessageContaining("pass --host");
     assertThatThrownBy(() -> PreviewRoutes.defaultHost("alice", "orders", "bad_domain"))

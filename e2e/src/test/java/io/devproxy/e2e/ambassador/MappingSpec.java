@@ -2,7 +2,7 @@ package io.devproxy.e2e.ambassador;
 
 import static java.util.Objects.requireNonNull;
 
-import io.devproxy.daemon.ambassador.MappingApi;
+import io.devproxy.daemon.ambassador.AmbassadorApi;
 import io.devproxy.daemon.ambassador.ServiceRef;
 import io.devproxy.e2e.ambassador.EmissaryRoute.AddedHeader;
 import io.devproxy.e2e.ambassador.EmissaryRoute.HeaderMatch;
@@ -70,8 +70,8 @@ final class MappingSpec {
   static MappingSpec of(GenericKubernetesResource mapping) {
     requireNonNull(mapping, "mapping");
     String id = mapping.getMetadata().getNamespace() + "/" + mapping.getMetadata().getName();
-    MappingApi.of(mapping.getApiVersion());
-    if (!MappingApi.KIND.equals(mapping.getKind())) {
+    AmbassadorApi.of(mapping.getApiVersion());
+    if (!AmbassadorApi.MAPPING_KIND.equals(mapping.getKind())) {
       throw new IllegalArgumentException("kind: " + mapping.getKind() + " (expected: Mapping)");
     }
     if (!(mapping.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec)) {

@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
  * {@value SessionLease#MANAGED_BY}{@code : devproxy} and {@value SessionLease#SESSION_LABEL}{@code : <session id>}.
  *
  * <p>Which of {@code getambassador.io/v3alpha1} and {@code v2} serve Mappings and Hosts comes from API discovery of
- * each group-version, as the daemon's {@code MappingApis} finds out: a cluster may have only some of the CRDs, or
+ * each group-version, as the daemon's {@code AmbassadorApis} finds out: a cluster may have only some of the CRDs, or
  * none, and then there is nothing to do. The API converts between the versions it serves, so one object is listed
  * at both: each is deleted once, and one already gone (404) is fine.
  *
@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
 final class SessionEdgeRoutes {
 
   static final String GROUP = "getambassador.io";
-  /** The versions devproxy writes, as the daemon's {@code MappingApi} lists them. */
+  /** The versions devproxy writes, as the daemon's {@code AmbassadorApi} lists them. */
   static final List<String> VERSIONS = List.of("v3alpha1", "v2");
 
   /** The kinds of edge route: their resource names, and how a log line names one ({@code mapping/NAME}). */

@@ -17,15 +17,16 @@ import java.util.Map;
 
 /**
  * Validates Mappings and Hosts against Emissary's CRD schemas ({@code shared/crds/mapping-<version>.openapi.json},
- * {@code host-<version>.openapi.json}: the {@code openAPIV3Schema} of each version) as JSON Schema draft 4. The schemas do not forbid unknown fields, so a
- * misspelled field passes: {@link HeaderRoutes}' allow-list is what guards against those.
+ * {@code host-<version>.openapi.json}: the {@code openAPIV3Schema} of each version) as JSON Schema draft 4. The
+ * schemas do not forbid unknown fields, so a misspelled field passes: {@link MappingCopies}' allow-list is what
+ * guards against those.
  */
-final class MappingSchemas {
+final class AmbassadorSchemas {
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final Map<String, Schema> SCHEMAS = new HashMap<>();
 
-  private MappingSchemas() {}
+  private AmbassadorSchemas() {}
 
   /** The schema violations of a Mapping or Host for its own kind and apiVersion; empty when it is valid. */
   static List<String> errors(GenericKubernetesResource mapping) {
@@ -33,7 +34,7 @@ final class MappingSchemas {
     if (!kind.equals("mapping") && !kind.equals("host")) {
       throw new IllegalArgumentException("kind: " + mapping.getKind() + " (expected: Mapping or Host)");
     }
-    Schema schema = schema(kind + "-" + MappingApi.of(mapping.getApiVersion()).version() + ".openapi.json");
+    Schema schema = schema(kind + "-" + AmbassadorApi.of(mapping.getApiVersion()).version() + ".openapi.json");
     List<Error> errors = schema.validate(SERIALIZATION.asJson(mapping), InputFormat.JSON);
     return errors.stream().map(e -> e.getInstanceLocation() + ": " + e.getMessage()).toList();
   }

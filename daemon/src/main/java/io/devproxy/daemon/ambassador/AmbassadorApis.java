@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which {@code Mapping} API versions ({@link MappingApi}) the cluster serves, by API discovery of each
- * {@code getambassador.io/<version>} for a {@code mappings} resource (the group also holds Hosts, Modules...,
- * and a cluster may have only some of the CRDs).
+ * Which {@code getambassador.io} versions ({@link AmbassadorApi}) serve {@code Mapping}s, or {@code Host}s, in the
+ * cluster, by API discovery of each {@code getambassador.io/<version>} for the resource (the group also holds
+ * Modules, TLSContexts..., and a cluster may have only some of the CRDs).
  *
  * <p>Per group-version discovery rather than {@code getApiGroup}: fabric8's mock API server answers the group
  * document with its CRD list, while {@code /apis/<group>/<version>} behaves as a real API server does.
@@ -21,18 +21,18 @@ import java.util.List;
  * without edge routes. Discovery needs no RBAC beyond what every authenticated user has
  * ({@code system:discovery}).
  */
-public final class MappingApis {
+public final class AmbassadorApis {
 
-  private MappingApis() {}
+  private AmbassadorApis() {}
 
   /**
-   * The served Mapping versions, most preferred ({@link MappingApi#V3ALPHA1}) first.
+   * The served Mapping versions, most preferred ({@link AmbassadorApi#V3ALPHA1}) first.
    *
    * @param client used, not closed
    * @throws KubernetesClientException when discovery fails for another reason than "not served"
    */
-  public static List<MappingApi> served(KubernetesClient client) {
-    return served(client, MappingApi.PLURAL, MappingApi.KIND);
+  public static List<AmbassadorApi> mappingsServed(KubernetesClient client) {
+    return served(client, AmbassadorApi.MAPPINGS, AmbassadorApi.MAPPING_KIND);
   }
 
   /**
@@ -41,14 +41,14 @@ public final class MappingApis {
    * @param client used, not closed
    * @throws KubernetesClientException when discovery fails for another reason than "not served"
    */
-  public static List<MappingApi> hostsServed(KubernetesClient client) {
-    return served(client, "hosts", PreviewRoutes.HOST_KIND);
+  public static List<AmbassadorApi> hostsServed(KubernetesClient client) {
+    return served(client, AmbassadorApi.HOSTS, AmbassadorApi.HOST_KIND);
   }
 
-  private static List<MappingApi> served(KubernetesClient client, String plural, String kind) {
+  private static List<AmbassadorApi> served(KubernetesClient client, String plural, String kind) {
     requireNonNull(client, "client");
-    List<MappingApi> served = new ArrayList<>();
-    for (MappingApi api : MappingApi.values()) {
+    List<AmbassadorApi> served = new ArrayList<>();
+    for (AmbassadorApi api : AmbassadorApi.values()) {
       if (serves(client, api, plural, kind)) {
         served.add(api);
       }
@@ -56,7 +56,7 @@ public final class MappingApis {
     return List.copyOf(served);
   }
 
-  private static boolean serves(KubernetesClient client, MappingApi api, String plural, String kind) {
+  private static boolean serves(KubernetesClient client, AmbassadorApi api, String plural, String kind) {
     APIResourceList resources;
     try {
       resources = client.getApiResources(api.apiVersion());

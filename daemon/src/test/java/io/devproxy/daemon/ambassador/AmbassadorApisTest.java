@@ -7,26 +7,26 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient(crud = true)
-class MappingApisTest {
+class AmbassadorApisTest {
 
   KubernetesClient client;
 
   @Test
   void noAmbassadorCrdsServesNoMappingApi() {
-    assertThat(MappingApis.served(client)).isEmpty();
+    assertThat(AmbassadorApis.mappingsServed(client)).isEmpty();
   }
 
   @Test
   void hostCrdAloneServesNoMappingApi() throws Exception {
     CrdFiles.applyHostCrd(client);
 
-    assertThat(MappingApis.served(client)).isEmpty();
+    assertThat(AmbassadorApis.mappingsServed(client)).isEmpty();
   }
 
   @Test
   void v3alpha1MappingCrdIsDetected() throws Exception {
     CrdFiles.applyMappingCrd(client);
 
-    assertThat(MappingApis.served(client)).containsExactly(MappingApi.V3ALPHA1);
+    assertThat(AmbassadorApis.mappingsServed(client)).containsExactly(AmbassadorApi.V3ALPHA1);
   }
 }
