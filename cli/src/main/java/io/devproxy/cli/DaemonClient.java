@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The daemon's control API over its Unix domain socket. Daemon errors arrive as {@link DevproxyException}s
@@ -135,66 +136,44 @@ public final class DaemonClient implements AutoCloseable {
   }
 
   public UninstallReply uninstall(UninstallRequest request) throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(LEAVE_TIMEOUT).uninstall(request);
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(LEAVE_TIMEOUT, stub -> stub.uninstall(request));
   }
 
   public Preview createPreview(CreatePreviewRequest request) throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(LEAVE_TIMEOUT).createPreview(request);
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(LEAVE_TIMEOUT, stub -> stub.createPreview(request));
   }
 
   public DeletePreviewReply deletePreview(DeletePreviewRequest request)
       throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(LEAVE_TIMEOUT).deletePreview(request);
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(LEAVE_TIMEOUT, stub -> stub.deletePreview(request));
   }
 
   public GetEnvReply getEnv(String name) throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(LEAVE_TIMEOUT).getEnv(GetEnvRequest.newBuilder().setName(name).build());
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(LEAVE_TIMEOUT, stub -> stub.getEnv(GetEnvRequest.newBuilder().setName(name).build()));
   }
 
   public void leave(String name) throws DevproxyException, DaemonUnreachableException {
-    try {
-      stub(LEAVE_TIMEOUT).leave(LeaveRequest.newBuilder().setName(name).build());
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    call(LEAVE_TIMEOUT, stub -> stub.leave(LeaveRequest.newBuilder().setName(name).build()));
   }
 
   public StatusReply status() throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(STATUS_TIMEOUT).status(StatusRequest.getDefaultInstance());
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(STATUS_TIMEOUT, stub -> stub.status(StatusRequest.getDefaultInstance()));
   }
 
   public ListReply list(ListRequest request) throws DevproxyException, DaemonUnreachableException {
-    try {
-      return stub(LIST_TIMEOUT).list(request);
-    } catch (StatusRuntimeException e) {
-      throw translate(e);
-    }
+    return call(LIST_TIMEOUT, stub -> stub.list(request));
   }
 
   /** Asks the daemon to stop; returns when it has accepted, before it has stopped. */
   public void quit() throws DevproxyException, DaemonUnreachableException {
+    call(STATUS_TIMEOUT, stub -> stub.quit(QuitRequest.getDefaultInstance()));
+  }
+
+  /** One unary call with {@code timeout}; a failure becomes the daemon's error, or unreachable. */
+  private <T> T call(Duration timeout, Function<DaemonGrpc.DaemonBlockingStub, T> call)
+      throws DevproxyException, DaemonUnreachableException {
     try {
-      stub(STATUS_TIMEOUT).quit(QuitRequest.getDefaultInstance());
+      return call.apply(stub(timeout));
     } catch (StatusRuntimeException e) {
       throw translate(e);
     }

@@ -107,81 +107,46 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
 
   @Override
   public void uninstall(UninstallRequest request, StreamObserver<UninstallReply> responseObserver) {
-    try {
-      responseObserver.onNext(intercepts.uninstall(request));
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> intercepts.uninstall(request));
   }
 
   @Override
   public void createPreview(CreatePreviewRequest request, StreamObserver<Preview> responseObserver) {
-    try {
-      responseObserver.onNext(intercepts.createPreview(request));
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> intercepts.createPreview(request));
   }
 
   @Override
   public void deletePreview(DeletePreviewRequest request, StreamObserver<DeletePreviewReply> responseObserver) {
-    try {
-      responseObserver.onNext(DeletePreviewReply.newBuilder()
-          .addAllHosts(intercepts.deletePreviews(request.getName(), request.getHost())).build());
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> DeletePreviewReply.newBuilder()
+        .addAllHosts(intercepts.deletePreviews(request.getName(), request.getHost())).build());
   }
 
   @Override
   public void getEnv(GetEnvRequest request, StreamObserver<GetEnvReply> responseObserver) {
-    try {
-      responseObserver.onNext(intercepts.getEnv(request.getName()));
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> intercepts.getEnv(request.getName()));
   }
 
   @Override
   public void leave(LeaveRequest request, StreamObserver<LeaveReply> responseObserver) {
-    try {
+    unary(responseObserver, () -> {
       intercepts.leave(request.getName());
-      responseObserver.onNext(LeaveReply.getDefaultInstance());
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+      return LeaveReply.getDefaultInstance();
+    });
   }
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusReply> responseObserver) {
-    try {
-      StatusReply reply =
-          StatusReply.newBuilder()
-              .setVersion(info.version())
-              .setPid(info.pid())
-              .setHome(info.home())
-              .addAllIntercepts(intercepts.list())
-              .build();
-      responseObserver.onNext(reply);
-      responseObserver.onCompleted();
-    } catch (RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> StatusReply.newBuilder()
+        .setVersion(info.version())
+        .setPid(info.pid())
+        .setHome(info.home())
+        .addAllIntercepts(intercepts.list())
+        .build());
   }
 
   @Override
   public void list(ListRequest request, StreamObserver<ListReply> responseObserver) {
-    try {
-      responseObserver.onNext(services.list(request));
-      responseObserver.onCompleted();
-    } catch (DevproxyException | RuntimeException e) {
-      responseObserver.onError(ErrorStatus.toStatus(e));
-    }
+    unary(responseObserver, () -> services.list(request));
   }
 
   @Override
@@ -190,5 +155,22 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
     responseObserver.onNext(QuitReply.getDefaultInstance());
     responseObserver.onCompleted();
     onQuit.run();
+  }
+
+  /** What a unary RPC does; its failures reach the CLI with their category. */
+  private interface Call<T> {
+    T call() throws DevproxyException;
+  }
+
+  private static <T> void unary(StreamObserver<T> responseObserver, Call<T> call) {
+    T reply;
+    try {
+      reply = call.call();
+    } catch (DevproxyException | RuntimeException e) {
+      responseObserver.onError(ErrorStatus.toStatus(e));
+      return;
+    }
+    responseObserver.onNext(reply);
+    responseObserver.onCompleted();
   }
 }

@@ -319,7 +319,7 @@ public final class TunnelIntercepts implements Intercepts {
 
   @Override
   public Preview createPreview(CreatePreviewRequest request) throws DevproxyException {
-    Provisioned provisioned = clusterSide(request.getName());
+    Provisioned provisioned = clusterSide(request.getName(), "previews", true);
     Preview preview = provisioned.createPreview(request);
     synchronized (this) {
       save();
@@ -329,7 +329,7 @@ public final class TunnelIntercepts implements Intercepts {
 
   @Override
   public List<String> deletePreviews(String name, String host) throws DevproxyException {
-    Provisioned provisioned = clusterSide(name);
+    Provisioned provisioned = clusterSide(name, "previews", false);
     try {
       return provisioned.deletePreviews(host);
     } finally {
@@ -341,24 +341,15 @@ public final class TunnelIntercepts implements Intercepts {
 
   @Override
   public GetEnvReply getEnv(String name) throws DevproxyException {
-    return clusterSide(name, "importing the container's environment").env();
+    return clusterSide(name, "importing the container's environment", false).env();
   }
 
-  private Provisioned clusterSide(String name) throws DevproxyException {
-    Provisioned provisioned = clusterSide(name, "previews");
-    Intercept intercept;
-    synchronized (this) {
-      intercept = intercepts.get(name);
-    }
-    if (intercept != null
-        && Matchers.fromRequest(intercept.request(), intercept.request().getKey()).getSessionKey().isEmpty()) {
-      throw new DevproxyException(ErrorCategory.USER, sessionKeyNeeded("previews"));
-    }
-    return provisioned;
-  }
-
-  /** The cluster side of intercept {@code name}, which {@code what} needs. */
-  private synchronized Provisioned clusterSide(String name, String what) throws DevproxyException {
+  /**
+   * The cluster side of intercept {@code name}, which {@code what} needs; with {@code sessionKey}, only when the
+   * intercept matches the session key (what edge routes add).
+   */
+  private synchronized Provisioned clusterSide(String name, String what, boolean sessionKey)
+      throws DevproxyException {
     Intercept intercept = intercepts.get(name);
     if (intercept == null) {
       throw new DevproxyException(ErrorCategory.USER, "no intercept named '" + name + "'; run 'devproxy intercept "
@@ -367,6 +358,10 @@ public final class TunnelIntercepts implements Intercepts {
     if (intercept.provisioned() == null) {
       throw new DevproxyException(ErrorCategory.USER, "intercept '" + name + "' was made with --agent-address and"
           + " has no cluster side; for " + what + ", run 'devproxy intercept " + name + "' against the cluster");
+    }
+    if (sessionKey
+        && Matchers.fromRequest(intercept.request(), intercept.request().getKey()).getSessionKey().isEmpty()) {
+      throw new DevproxyException(ErrorCategory.USER, sessionKeyNeeded(what));
     }
     return intercept.provisioned();
   }
