@@ -1,5 +1,6 @@
 package io.devproxy.daemon.kube;
 
+import io.devproxy.daemon.kube.testing.EchoClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -156,27 +156,10 @@ class AgentPodsTest {
     await().atMost(TIMEOUT).until(() -> agentPods.resyncs() >= target);
   }
 
-  private static Socket connect(InetSocketAddress address) throws IOException {
-    Socket socket = new Socket(address.getAddress(), address.getPort());
-    socket.setSoTimeout((int) TIMEOUT.toMillis());
-    return socket;
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new IOException("connection closed after '" + line + "'");
-      }
-      line.write(b);
-    }
-    return line.toString(StandardCharsets.UTF_8);
-  }
-
   /** The greeting of the agent behind {@code address}, over a new connection. */
   private static String greeting(InetSocketAddress address) throws IOException {
-    try (Socket socket = connect(address)) {
-      return readLine(socket.getInputStream());
+    try (Socket socket = EchoClient.connect(address, TIMEOUT)) {
+      return EchoClient.readLine(socket.getInputStream());
     }
   }
 
@@ -256,9 +239,9 @@ class AgentPodsTest {
     assertThat(events.next()).isEqualTo("added orders-a");
     assertThat(events.next()).isEqualTo("added orders-b");
     InetSocketAddress a = events.addresses.get("orders-a");
-    try (Socket throughB = connect(events.addresses.get("orders-b"))) {
+    try (Socket throughB = EchoClient.connect(events.addresses.get("orders-b"), TIMEOUT)) {
       InputStream in = throughB.getInputStream();
-      assertThat(readLine(in)).isEqualTo("agent in orders-b");
+      assertThat(EchoClient.readLine(in)).isEqualTo("agent in orders-b");
 
       delete("orders-a");
 
@@ -266,7 +249,7 @@ class AgentPodsTest {
       assertThat(agentPods.pods()).containsExactly("orders-b");
       assertThatThrownBy(() -> greeting(a)).isInstanceOf(ConnectException.class);
       throughB.getOutputStream().write("still there?\n".getBytes(StandardCharsets.UTF_8));
-      assertThat(readLine(in)).isEqualTo("still there?");
+      assertThat(EchoClient.readLine(in)).isEqualTo("still there?");
     }
   }
 
@@ -332,9 +315,9 @@ class AgentPodsTest {
     assertThat(events.next()).isEqualTo("added orders-b");
     InetSocketAddress a = events.addresses.get("orders-a");
     InetSocketAddress b = events.addresses.get("orders-b");
-    try (Socket throughA = connect(a)) {
+    try (Socket throughA = EchoClient.connect(a, TIMEOUT)) {
       InputStream in = throughA.getInputStream();
-      assertThat(readLine(in)).isEqualTo("agent in orders-a");
+      assertThat(EchoClient.readLine(in)).isEqualTo("agent in orders-a");
       assertThat(AGENTS.get("orders-a").openConnections()).isEqualTo(1);
 
       agentPods.close();
@@ -365,7 +348,7 @@ class AgentPodsTest {
     InetSocketAddress x = events.addresses.get("orders-x");
 
     for (int i = 0; i < 2; i++) {
-      try (Socket socket = connect(x)) {
+      try (Socket socket = EchoClient.connect(x, TIMEOUT)) {
         assertThat(socket.getInputStream().read()).as("a refused port-forward closes the connection").isEqualTo(-1);
       }
       awaitTwoResyncs();

@@ -1,5 +1,6 @@
 package io.devproxy.daemon.kube;
 
+import io.devproxy.daemon.kube.testing.EchoClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +10,6 @@ import io.devproxy.daemon.kube.testing.PortForwardingMockServer;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -58,33 +58,16 @@ class LoopbackPortForwardTest {
     return LoopbackPortForward.open(client.pods().inNamespace(NS).withName(pod), PORT, NS + "/" + pod);
   }
 
-  private static Socket connect(InetSocketAddress address) throws IOException {
-    Socket socket = new Socket(address.getAddress(), address.getPort());
-    socket.setSoTimeout((int) TIMEOUT.toMillis());
-    return socket;
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new IOException("connection closed after '" + line + "'");
-      }
-      line.write(b);
-    }
-    return line.toString(StandardCharsets.UTF_8);
-  }
-
   @Test
   void connectionsAreForwardedAndAClientCloseEndsThePodConnection() throws Exception {
     try (LoopbackPortForward forward = open("orders-a")) {
       assertThat(forward.localAddress().getAddress().isLoopbackAddress()).isTrue();
       for (int i = 0; i < 3; i++) {
-        try (Socket socket = connect(forward.localAddress())) {
+        try (Socket socket = EchoClient.connect(forward.localAddress(), TIMEOUT)) {
           InputStream in = socket.getInputStream();
-          assertThat(readLine(in)).isEqualTo("agent in orders-a");
+          assertThat(EchoClient.readLine(in)).isEqualTo("agent in orders-a");
           socket.getOutputStream().write(("ping " + i + "\n").getBytes(StandardCharsets.UTF_8));
-          assertThat(readLine(in)).isEqualTo("ping " + i);
+          assertThat(EchoClient.readLine(in)).isEqualTo("ping " + i);
         }
         // No half-close over a port-forward: the client's close must end the pod's connection.
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(agent.openConnections()).isZero());
@@ -100,15 +83,15 @@ class LoopbackPortForwardTest {
       LoopbackPortForward forward = open("orders-a");
       InetSocketAddress address = forward.localAddress();
       int opened = mock.forwardsOpened();
-      try (Socket socket = connect(address)) {
-        assertThat(readLine(socket.getInputStream())).isEqualTo("agent in orders-a");
+      try (Socket socket = EchoClient.connect(address, TIMEOUT)) {
+        assertThat(EchoClient.readLine(socket.getInputStream())).isEqualTo("agent in orders-a");
 
         forward.close();
 
         assertThat(forward.isAlive()).isFalse();
         assertThat(socket.getInputStream().read()).isEqualTo(-1);
         // fabric8's LocalPortForward still accepted (and forwarded) a connection right after its close().
-        assertThatThrownBy(() -> connect(address).close()).isInstanceOf(ConnectException.class);
+        assertThatThrownBy(() -> EchoClient.connect(address, TIMEOUT).close()).isInstanceOf(ConnectException.class);
         assertThat(mock.forwardsOpened()).isEqualTo(opened + 1);
       }
     }
@@ -118,7 +101,7 @@ class LoopbackPortForwardTest {
   void refusedPortForwardsAreCounted() throws Exception {
     try (LoopbackPortForward forward = open("gone-1")) {
       for (int i = 0; i < 2; i++) {
-        try (Socket socket = connect(forward.localAddress())) {
+        try (Socket socket = EchoClient.connect(forward.localAddress(), TIMEOUT)) {
           assertThat(socket.getInputStream().read()).isEqualTo(-1);
         }
       }

@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.http.WebSocketHandshakeException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,25 +98,12 @@ class PortForwardingMockServerTest {
         .endSpec().build();
   }
 
+  private static Socket connect(LocalPortForward forward) throws IOException {
+    return EchoClient.connect(new InetSocketAddress(forward.getLocalAddress(), forward.getLocalPort()), TIMEOUT);
+  }
+
   private static LocalPortForward forward(KubernetesClient client, String pod) {
     return client.pods().inNamespace(NS).withName(pod).portForward(AGENT_PORT, InetAddress.getLoopbackAddress(), 0);
-  }
-
-  private static Socket connect(LocalPortForward forward) throws IOException {
-    Socket socket = new Socket(forward.getLocalAddress(), forward.getLocalPort());
-    socket.setSoTimeout((int) TIMEOUT.toMillis());
-    return socket;
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0) {
-        throw new IOException("connection closed after " + line);
-      }
-      line.write(b);
-    }
-    return line.toString(StandardCharsets.UTF_8);
   }
 
   private static void close(LocalPortForward forward) throws IOException {
@@ -131,12 +117,12 @@ class PortForwardingMockServerTest {
     LocalPortForward forward = forward(client, "orders-1");
     try (Socket socket = connect(forward)) {
       InputStream in = socket.getInputStream();
-      assertThat(readLine(in)).isEqualTo("hello from orders-1");
+      assertThat(EchoClient.readLine(in)).isEqualTo("hello from orders-1");
 
       socket.getOutputStream().write("ping\n".getBytes(StandardCharsets.UTF_8));
-      assertThat(readLine(in)).isEqualTo("ping");
+      assertThat(EchoClient.readLine(in)).isEqualTo("ping");
       socket.getOutputStream().write("pong\n".getBytes(StandardCharsets.UTF_8));
-      assertThat(readLine(in)).isEqualTo("pong");
+      assertThat(EchoClient.readLine(in)).isEqualTo("pong");
 
       assertThat(mock.forwardsOpened()).isEqualTo(opened + 1);
       assertThat(mock.activeForwards()).isEqualTo(1);
@@ -160,7 +146,7 @@ class PortForwardingMockServerTest {
     LocalPortForward forward = forward(client, "orders-1");
     try (Socket socket = connect(forward)) {
       InputStream in = socket.getInputStream();
-      assertThat(readLine(in)).isEqualTo("hello from orders-1");
+      assertThat(EchoClient.readLine(in)).isEqualTo("hello from orders-1");
       // Write while reading: the echo comes back while the rest is still on its way.
       CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
         try {
@@ -241,7 +227,7 @@ class PortForwardingMockServerTest {
     // once(): the next connection is forwarded again.
     LocalPortForward again = forward(client, "orders-1");
     try (Socket socket = connect(again)) {
-      assertThat(readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
+      assertThat(EchoClient.readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
     } finally {
       close(again);
     }
@@ -259,7 +245,7 @@ class PortForwardingMockServerTest {
 
       LocalPortForward forward = forward(other, "orders-1");
       try (Socket socket = connect(forward)) {
-        assertThat(readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
+        assertThat(EchoClient.readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
       } finally {
         close(forward);
       }
@@ -306,7 +292,7 @@ class PortForwardingMockServerTest {
       LocalPortForward forward = forward(client, "orders-1");
       try (Socket socket = connect(forward)) {
         socket.setSoTimeout(3_000);
-        assertThat(readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
+        assertThat(EchoClient.readLine(socket.getInputStream())).isEqualTo("hello from orders-1");
       } finally {
         close(forward);
       }
