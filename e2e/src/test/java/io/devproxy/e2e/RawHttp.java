@@ -18,10 +18,11 @@ import java.util.Map;
  * One HTTP/1.1 connection on a plain socket: writes whatever bytes a test gives it (malformed ones included)
  * and parses responses (Content-Length or chunked bodies). Reads time out after 10 s.
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
 
-  record Response(int status, Map<String, String> headers, String body) {
-    String header(String name) {
+  public record Response(int status, Map<String, String> headers, String body) {
+    /** The header's value; names are matched in lower case. */
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
@@ -36,7 +37,7 @@ final class RawHttp implements AutoCloseable {
     this.out = socket.getOutputStream();
   }
 
-  static RawHttp connect(InetSocketAddress address) throws IOException {
+  public static RawHttp connect(InetSocketAddress address) throws IOException {
     Socket socket = new Socket(InetAddress.getLoopbackAddress(), address.getPort());
     socket.setSoTimeout(10_000);
     return new RawHttp(socket);
@@ -57,7 +58,7 @@ final class RawHttp implements AutoCloseable {
   }
 
   /** Sends {@code request} and reads one response. */
-  Response exchange(String request) throws IOException {
+  public Response exchange(String request) throws IOException {
     write(request);
     return readResponse();
   }

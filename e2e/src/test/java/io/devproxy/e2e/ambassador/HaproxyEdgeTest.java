@@ -5,31 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.devproxy.daemon.ambassador.ServiceRef;
-import io.devproxy.sandbox.greeter.GreeterGrpc;
+import io.devproxy.e2e.RawHttp;
+import io.devproxy.e2e.RawHttp.Response;
 import io.devproxy.sandbox.greeter.GreeterServer;
-import io.devproxy.sandbox.greeter.HelloRequest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,7 +163,7 @@ class HaproxyEdgeTest {
 
   @Test
   void prefixWithoutRewriteIsRewrittenToSlash() throws IOException {
-    Answer answer = get("shop.example.com", "/orders/items/7?color=red");
+    Response answer = get("shop.example.com", "/orders/items/7?color=red");
 
     assertRoutedTo(answer, "orders");
     assertThat(answer.header(EchoBackend.PATH)).isEqualTo("/items/7?color=red");
@@ -182,8 +171,8 @@ class HaproxyEdgeTest {
 
   @Test
   void headerRouteCloneWinsOnlyWithTheSessionHeader() throws IOException {
-    Answer alice = get("shop.example.com", "/orders/items/7", "x-devproxy-session: alice");
-    Answer bob = get("shop.example.com", "/orders/items/7", "x-devproxy-session: bob");
+    Response alice = get("shop.example.com", "/orders/items/7", "x-devproxy-session: alice");
+    Response bob = get("shop.example.com", "/orders/items/7", "x-devproxy-session: bob");
 
     assertRoutedTo(alice, "orders-devproxy-alice");
     assertThat(alice.header(EchoBackend.PATH)).isEqualTo("/items/7");
@@ -201,7 +190,7 @@ class HaproxyEdgeTest {
 
   @Test
   void v2HostMatchesTheHostWithoutItsPort() throws IOException {
-    Answer web = get("www.example.com:" + edge.port(), "/index.html");
+    Response web = get("www.example.com:" + edge.port(), "/index.html");
 
     assertRoutedTo(web, "web");
     assertThat(web.header(EchoBackend.PATH)).isEqualTo("/index.html");
@@ -216,7 +205,7 @@ class HaproxyEdgeTest {
 
   @Test
   void v3alpha1HostnameWithExplicitRewriteAndMethod() throws IOException {
-    Answer api = get("api.example.com", "/v1/users?page=2");
+    Response api = get("api.example.com", "/v1/users?page=2");
 
     assertRoutedTo(api, "api");
     assertThat(api.header(EchoBackend.PATH)).isEqualTo("/api/v1/users?page=2");
@@ -231,7 +220,7 @@ class HaproxyEdgeTest {
 
   @Test
   void addRequestHeadersAppendOrReplace() throws IOException {
-    Answer api = get("api.example.com", "/v1/users", "x-edge: client", "x-tenant: evil");
+    Response api = get("api.example.com", "/v1/users", "x-edge: client", "x-tenant: evil");
 
     assertThat(api.header(EchoBackend.ECHO_PREFIX + "x-edge")).isEqualTo("client,haproxy");
     assertThat(api.header(EchoBackend.ECHO_PREFIX + "x-tenant")).isEqualTo("shop");
@@ -278,8 +267,8 @@ class HaproxyEdgeTest {
   }
 
   /** On failure, shows which backend haproxy chose for each request so far, and its configuration. */
-  private static void assertRoutedTo(Answer answer, String upstream) {
-    assertThat(answer.servedBy())
+  private static void assertRoutedTo(Response answer, String upstream) {
+    assertThat(answer.header(EchoBackend.SERVED_BY))
         .as(() -> "routed to; haproxy.log:\n" + edge.log() + "\nhaproxy.cfg:\n" + edge.config())
         .isEqualTo(upstream);
   }
@@ -299,59 +288,22 @@ class HaproxyEdgeTest {
   }
 
   private static String sayHello(String authority, String session) throws InterruptedException {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(edge.address()).usePlaintext()
-        .overrideAuthority(authority).build();
-    try {
-      GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS);
-      if (session != null) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("x-devproxy-session", Metadata.ASCII_STRING_MARSHALLER), session);
-        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-      }
-      return stub.sayHello(HelloRequest.newBuilder().setName("edge").build()).getServedBy();
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    return EdgeGreeter.servedBy(edge.address(), authority, session);
   }
 
-  /** A response's status and headers (names in lower case). */
-  record Answer(int status, Map<String, String> headers) {
-    String header(String name) {
-      return headers.get(name);
-    }
-
-    String servedBy() {
-      return headers.get(EchoBackend.SERVED_BY);
-    }
-  }
-
-  private static Answer get(String host, String path, String... headers) throws IOException {
+  private static Response get(String host, String path, String... headers) throws IOException {
     return request("GET", host, path, headers);
   }
 
   // A raw HTTP/1.1 request: the JDK's HttpClient refuses to set Host.
-  private static Answer request(String method, String host, String path, String... headers) throws IOException {
+  private static Response request(String method, String host, String path, String... headers) throws IOException {
     StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n");
     for (String header : headers) {
       request.append(header).append("\r\n");
     }
     request.append("Content-Length: 0\r\nConnection: close\r\n\r\n");
-    try (Socket socket = new Socket(edge.address().getAddress(), edge.port())) {
-      socket.setSoTimeout(10_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-      String[] lines = response.substring(0, response.indexOf("\r\n\r\n")).split("\r\n");
-      Map<String, String> responseHeaders = new LinkedHashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
-        responseHeaders.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-            lines[i].substring(colon + 1).trim());
-      }
-      return new Answer(Integer.parseInt(lines[0].split(" ")[1]), responseHeaders);
+    try (RawHttp http = RawHttp.connect(edge.address())) {
+      return http.exchange(request.toString());
     }
   }
 }

@@ -7,11 +7,9 @@ import io.devproxy.daemon.ambassador.CrdFiles;
 import io.devproxy.daemon.ambassador.ServiceRef;
 import io.devproxy.daemon.kube.testing.PortForwardingMockServer;
 import io.devproxy.e2e.Jars;
+import io.devproxy.e2e.ambassador.EdgeGreeter;
 import io.devproxy.e2e.ambassador.HaproxyEdge;
 import io.devproxy.e2e.kube.OrdersApp.Ports;
-import io.devproxy.sandbox.greeter.GreeterGrpc;
-import io.devproxy.sandbox.greeter.HelloReply;
-import io.devproxy.sandbox.greeter.HelloRequest;
 import io.devproxy.sandbox.http.SampleApp;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -19,10 +17,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -190,21 +184,7 @@ class AmbassadorEdgeTest {
 
   /** The Greeter's {@code served_by} for a call to {@code authority} through the edge. */
   private static String sayHello(HaproxyEdge edge, String authority, String session) throws InterruptedException {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(edge.address()).overrideAuthority(authority)
-        .usePlaintext().build();
-    try {
-      GreeterGrpc.GreeterBlockingStub stub = GreeterGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS);
-      if (session != null) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("x-devproxy-session", Metadata.ASCII_STRING_MARSHALLER), session);
-        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-      }
-      HelloReply reply = stub.sayHello(HelloRequest.newBuilder().setName("edge").build());
-      return reply.getServedBy();
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    return EdgeGreeter.servedBy(edge.address(), authority, session);
   }
 
   private static int listenPort(Deployment d) {
