@@ -160,13 +160,6 @@ public final class KubeProvisioner implements Provisioner {
                 + ": no edge routes"
             : "Ambassador header routes: " + String.join(", ", routes.clones()));
       }
-      if (previewHost != null) {
-        preview = new Previews(client).create(new Previews.Request(namespace, target.service(),
-            target.servicePort(), target.containerPort(), request.getKey(), sessionId, installed.shadowService(),
-            previewHost, null));
-        progress.accept("preview URL: " + preview.getUrl());
-      }
-      cluster.keeper().add(namespace, leaseName);
       ClusterBinding.Builder binding = ClusterBinding.newBuilder()
           .setNamespace(namespace)
           .setService(target.service())
@@ -184,9 +177,13 @@ public final class KubeProvisioner implements Provisioner {
           .setServicePort(target.servicePort() == null ? 0 : target.servicePort())
           .setTargetPort(target.containerPort())
           .setContainer(target.container());
-      if (preview != null) {
+      if (previewHost != null) {
+        preview = new Previews(client).create(previewRequest(binding.build(), request.getKey(), sessionId,
+            previewHost, null));
+        progress.accept("preview URL: " + preview.getUrl());
         binding.addPreviews(preview);
       }
+      cluster.keeper().add(namespace, leaseName);
       return new KubeIntercept(request.getKube(), binding.build(), sessionId, request.getKey());
     } catch (DevproxyException | RuntimeException | InterruptedException e) {
       boolean interrupted = Thread.interrupted();
@@ -231,6 +228,14 @@ public final class KubeProvisioner implements Provisioner {
           + " previewDomain in $DEVPROXY_HOME/config.properties");
     }
     return PreviewRoutes.defaultHost(key, service, d);
+  }
+
+  /** A preview of what {@code binding} intercepts, for {@code host}. */
+  private static Previews.Request previewRequest(ClusterBinding binding, String key, String sessionId, String host,
+      String tlsSecret) {
+    return new Previews.Request(binding.getNamespace(), binding.getService(),
+        binding.getServicePort() == 0 ? null : binding.getServicePort(), binding.getTargetPort(), key, sessionId,
+        emptyToNull(binding.getShadowService()), host, tlsSecret);
   }
 
   private static String agentKind(InterceptMode mode, InterceptTarget target) {
@@ -369,9 +374,8 @@ public final class KubeProvisioner implements Provisioner {
         }
       }
       Cluster cluster = cluster(options);
-      Preview preview = new Previews(cluster.client()).create(new Previews.Request(b.getNamespace(), b.getService(),
-          b.getServicePort() == 0 ? null : b.getServicePort(), b.getTargetPort(), key, sessionId,
-          emptyToNull(b.getShadowService()), host, emptyToNull(request.getTlsSecret())));
+      Preview preview = new Previews(cluster.client()).create(previewRequest(b, key, sessionId, host,
+          emptyToNull(request.getTlsSecret())));
       synchronized (this) {
         if (!released) {
           binding = binding.toBuilder().addPreviews(preview).build();
