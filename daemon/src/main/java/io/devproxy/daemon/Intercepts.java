@@ -1,5 +1,8 @@
 package io.devproxy.daemon;
 
+import io.devproxy.daemon.outbound.DialException;
+import io.devproxy.daemon.outbound.DialedConnection;
+import io.devproxy.daemon.outbound.Dialer;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
@@ -10,6 +13,7 @@ import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +24,19 @@ import java.util.function.Consumer;
  * that {@link #close()} can restore everything the intercepts changed while a CLI waiting on {@code quit}
  * still sees the daemon alive.
  */
-public interface Intercepts extends AutoCloseable {
+public interface Intercepts extends Dialer, AutoCloseable {
+
+  /** Without agents, nothing can be dialed. */
+  @Override
+  default CompletableFuture<DialedConnection> dial(String host, int port) {
+    return CompletableFuture.failedFuture(new DialException(DialException.Kind.NO_AGENT,
+        "devproxy: this daemon cannot dial out: it has no agents"));
+  }
+
+  @Override
+  default String via() {
+    return "";
+  }
 
   /** {@link #intercept(InterceptRequest, Consumer)} without progress. */
   default InterceptInfo intercept(InterceptRequest request) throws DevproxyException {

@@ -8,6 +8,7 @@ import io.devproxy.agent.front.FrontInitializer;
 import io.devproxy.agent.janitor.LeaseJanitor;
 import io.devproxy.agent.routing.SessionRegistry;
 import io.devproxy.agent.tunnel.ClientDirectory;
+import io.devproxy.agent.tunnel.OutboundDials;
 import io.devproxy.agent.tunnel.TunnelService;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.devproxy.tunnel.pki.AgentTls;
@@ -54,6 +55,7 @@ public final class TrafficAgent implements AutoCloseable {
   private Channel frontChannel;
   private AdminServer admin;
   private LeaseJanitor janitor;
+  private OutboundDials dials;
   private volatile boolean ready;
   private boolean closed;
 
@@ -79,13 +81,14 @@ public final class TrafficAgent implements AutoCloseable {
     // Daemons heartbeat every 2 s: a session silent for 8 s has lost its daemon even if TCP has not noticed.
     scheduler.scheduleAtFixedRate(() -> sessions.expireSilent(HEARTBEAT_SILENCE), 1, 1, TimeUnit.SECONDS);
 
+    dials = new OutboundDials(workers, metrics);
     tunnelServer = NettyServerBuilder.forAddress(config.tunnelListen())
         .channelType(NioServerSocketChannel.class)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers)
         .sslContext(tls.serverContext())
         .directExecutor()
-        .addService(new TunnelService(sessions, clients, VERSION))
+        .addService(new TunnelService(sessions, clients, VERSION, dials))
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(15, TimeUnit.SECONDS)
@@ -170,6 +173,9 @@ public final class TrafficAgent implements AutoCloseable {
     }
     if (app != null) {
       app.close();
+    }
+    if (dials != null) {
+      dials.close();
     }
     if (workers != null) {
       workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

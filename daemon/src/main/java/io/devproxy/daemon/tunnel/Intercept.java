@@ -182,6 +182,16 @@ final class Intercept {
     return String.join(", ", agents.keySet());
   }
 
+  /** The connection of an agent whose session is active, for outbound dials; null when none is. */
+  synchronized InterceptSession activeSession() {
+    for (InterceptSession session : agents.values()) {
+      if (session.snapshot().state() == InterceptSession.State.ACTIVE) {
+        return session;
+      }
+    }
+    return null;
+  }
+
   synchronized InterceptInfo info() {
     InterceptInfo.Builder info = InterceptInfo.newBuilder()
         .setName(request.getName())

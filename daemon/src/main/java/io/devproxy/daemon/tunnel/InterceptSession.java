@@ -96,6 +96,11 @@ final class InterceptSession implements AutoCloseable {
     return target;
   }
 
+  /** The agent in messages: {@code at HOST:PORT} or {@code in pod P (port-forward ...)}. */
+  String agent() {
+    return agent;
+  }
+
   /** Opens the control stream and registers; {@link #registration} completes on the first Registered or Rejected. */
   void start() {
     openControl();

@@ -5,6 +5,8 @@ import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.Intercepts;
 import io.devproxy.daemon.kube.KubeClients;
 import io.devproxy.daemon.kube.KubeProvisioner;
+import io.devproxy.daemon.outbound.DialException;
+import io.devproxy.daemon.outbound.DialedConnection;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonState;
@@ -35,6 +37,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -42,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -369,6 +373,51 @@ public final class TunnelIntercepts implements Intercepts {
   private static String sessionKeyNeeded(String what) {
     return what + " route by your session key, which this intercept does not match (it has --header or"
         + " --path-prefix only); add --key KEY";
+  }
+
+  /**
+   * Dials through the agent of the most recently started intercept that has an active session: its namespace
+   * is the one whose short Service names resolve.
+   */
+  @Override
+  public CompletableFuture<DialedConnection> dial(String host, int port) {
+    Intercept via = null;
+    InterceptSession session = null;
+    synchronized (this) {
+      List<Intercept> newestFirst = new ArrayList<>(intercepts.values());
+      Collections.reverse(newestFirst);
+      for (Intercept intercept : newestFirst) {
+        session = intercept.activeSession();
+        if (session != null) {
+          via = intercept;
+          break;
+        }
+      }
+    }
+    if (session == null) {
+      return CompletableFuture.failedFuture(new DialException(DialException.Kind.NO_AGENT, "devproxy: no agent to"
+          + " dial " + host + ":" + port + " from: outbound connections need an active intercept"
+          + " (devproxy intercept SERVICE --port PORT); 'devproxy status' shows its state"));
+    }
+    return AgentDial.open(session.connection(), host, port, "agent " + session.agent() + " of intercept '"
+        + via.name() + "'", scheduler).result();
+  }
+
+  @Override
+  public String via() {
+    List<Intercept> newestFirst;
+    synchronized (this) {
+      newestFirst = new ArrayList<>(intercepts.values());
+    }
+    Collections.reverse(newestFirst);
+    for (Intercept intercept : newestFirst) {
+      if (intercept.activeSession() != null) {
+        Provisioned provisioned = intercept.provisioned();
+        return intercept.name() + (provisioned == null ? " (agent at " + intercept.request().getAgentAddress() + ")"
+            : " (namespace " + provisioned.binding().getNamespace() + ")");
+      }
+    }
+    return "";
   }
 
   @Override

@@ -26,13 +26,49 @@ public final class AgentMetrics {
   private final AtomicLong activeTunnelExchanges = new AtomicLong();
   private final LongAdder tunnelExchanges = new LongAdder();
   private final LongAdder streamWaits = new LongAdder();
+  private final Map<DialResult, LongAdder> dials = new EnumMap<>(DialResult.class);
+  private final AtomicLong activeDials = new AtomicLong();
   private final LongAdder leaseCleanupsDone = new LongAdder();
   private final LongAdder leaseCleanupsFailed = new LongAdder();
+
+  /** How an outbound dial for a daemon ended. */
+  public enum DialResult {
+    CONNECTED,
+    UNRESOLVED,
+    REFUSED,
+    TIMEOUT,
+    INVALID,
+    FAILED
+  }
 
   public AgentMetrics() {
     for (Route route : Route.values()) {
       requests.put(route, new LongAdder());
     }
+    for (DialResult result : DialResult.values()) {
+      dials.put(result, new LongAdder());
+    }
+  }
+
+  /** A daemon's outbound dial ended with {@code result}; a connected one counts as active until closed. */
+  public void dial(DialResult result) {
+    dials.get(result).increment();
+    if (result == DialResult.CONNECTED) {
+      activeDials.incrementAndGet();
+    }
+  }
+
+  /** A connected outbound dial closed. */
+  public void dialClosed() {
+    activeDials.decrementAndGet();
+  }
+
+  public long dials(DialResult result) {
+    return dials.get(result).sum();
+  }
+
+  public long activeDials() {
+    return activeDials.get();
   }
 
   public void request(Route route) {

@@ -28,6 +28,15 @@ public final class PrometheusText {
     out.append("# HELP devproxy_agent_tunnel_stream_waits_total Matched exchanges that found no idle stream and waited for one.\n");
     out.append("# TYPE devproxy_agent_tunnel_stream_waits_total counter\n");
     out.append("devproxy_agent_tunnel_stream_waits_total ").append(metrics.streamWaits()).append('\n');
+    out.append("# HELP devproxy_agent_dials_total Outbound connections daemons asked this agent to make, by result.\n");
+    out.append("# TYPE devproxy_agent_dials_total counter\n");
+    for (AgentMetrics.DialResult result : AgentMetrics.DialResult.values()) {
+      out.append("devproxy_agent_dials_total{result=\"").append(result.name().toLowerCase(Locale.ROOT)).append("\"} ")
+          .append(metrics.dials(result)).append('\n');
+    }
+    out.append("# HELP devproxy_agent_dials_open Outbound connections open for daemons.\n");
+    out.append("# TYPE devproxy_agent_dials_open gauge\n");
+    out.append("devproxy_agent_dials_open ").append(metrics.activeDials()).append('\n');
     out.append("# HELP devproxy_agent_lease_cleanups_total Expired session Leases this agent cleaned up after"
         + " (workload restored, Lease deleted), and attempts that failed.\n");
     out.append("# TYPE devproxy_agent_lease_cleanups_total counter\n");

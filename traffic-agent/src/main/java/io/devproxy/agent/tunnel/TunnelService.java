@@ -6,6 +6,7 @@ import io.devproxy.agent.routing.SessionRegistry;
 import io.devproxy.proto.tunnel.AgentMessage;
 import io.devproxy.proto.tunnel.ControlMessage;
 import io.devproxy.proto.tunnel.Demand;
+import io.devproxy.proto.tunnel.DialFrame;
 import io.devproxy.proto.tunnel.ExchangeFrame;
 import io.devproxy.proto.tunnel.Heartbeat;
 import io.devproxy.proto.tunnel.Registered;
@@ -26,11 +27,18 @@ public final class TunnelService extends TunnelGrpc.TunnelImplBase {
   private final SessionRegistry sessions;
   private final ClientDirectory clients;
   private final String agentVersion;
+  private final OutboundDials dials;
 
-  public TunnelService(SessionRegistry sessions, ClientDirectory clients, String agentVersion) {
+  public TunnelService(SessionRegistry sessions, ClientDirectory clients, String agentVersion, OutboundDials dials) {
     this.sessions = sessions;
     this.clients = clients;
     this.agentVersion = agentVersion;
+    this.dials = dials;
+  }
+
+  @Override
+  public StreamObserver<DialFrame> dial(StreamObserver<DialFrame> responses) {
+    return new DialStream((ServerCallStreamObserver<DialFrame>) responses, dials);
   }
 
   @Override
