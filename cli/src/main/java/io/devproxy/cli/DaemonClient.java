@@ -4,6 +4,7 @@ import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
+import io.devproxy.proto.daemon.ForwardRequest;
 import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
@@ -33,7 +34,10 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -41,8 +45,8 @@ import java.util.function.Function;
  * The daemon's control API over its Unix domain socket. Daemon errors arrive as {@link DevproxyException}s
  * with their category; a daemon that stops answering as {@link DaemonUnreachableException}.
  *
- * <p>Owns its channel and one event loop thread; {@link #close()} releases both. Not for concurrent use by
- * design (the CLI makes one call per run), though the calls themselves are thread-safe.
+ * <p>Owns its channel and one event loop thread; {@link #close()} releases both, and cancels a {@link ForwardCall}
+ * still open. The calls are thread-safe.
  */
 public final class DaemonClient implements AutoCloseable {
 
@@ -52,6 +56,8 @@ public final class DaemonClient implements AutoCloseable {
   static final Duration LEAVE_TIMEOUT = Duration.ofMinutes(2);
   /** Listing reads Services and workloads from the cluster. */
   static final Duration LIST_TIMEOUT = Duration.ofMinutes(1);
+  /** Until the daemon's first Forward reply: it checks the specs and binds local ports, nothing remote. */
+  static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(30);
 
   private final Path socket;
   private final Path logFile;
@@ -132,6 +138,53 @@ public final class DaemonClient implements AutoCloseable {
       } catch (IllegalStateException e) {
         // the JVM is stopping: the hook runs
       }
+    }
+  }
+
+  /**
+   * Opens local ports that tunnel to cluster Services, {@code SERVICE:PORT[:LOCAL_PORT]} as the user typed them
+   * (the daemon checks them), and returns once the daemon lists them as listening. The call has no deadline: the
+   * ports stay open until the returned call is closed (or this client, or the process).
+   *
+   * @param endedByDaemon told, once, on a gRPC thread, why the daemon closed the ports while the call was open
+   * @throws DevproxyException the daemon's error (a bad spec, a local port in use), with its category
+   * @throws DaemonUnreachableException when the daemon does not answer within {@link #FORWARD_TIMEOUT}
+   */
+  public ForwardCall forward(List<String> specs, Consumer<String> endedByDaemon)
+      throws DevproxyException, DaemonUnreachableException {
+    ForwardCall.Replies replies = new ForwardCall.Replies(t -> endedByDaemon.accept(t == null
+        ? "the daemon closed the --forward ports"
+        : "the --forward ports closed: " + describe(t)));
+    DaemonGrpc.newStub(channel).forward(ForwardRequest.newBuilder().addAllForwards(specs).build(), replies);
+    try {
+      replies.opened.get(FORWARD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return new ForwardCall(replies);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException sre) {
+        throw translate(sre);
+      }
+      throw new DevproxyException(ErrorCategory.INTERNAL, "the daemon ended the Forward call without the ports; check "
+          + logFile);
+    } catch (TimeoutException e) {
+      replies.cancel();
+      throw new DaemonUnreachableException("the daemon on " + socket + " did not open the --forward ports within "
+          + FORWARD_TIMEOUT.toSeconds() + " s; check " + logFile, e);
+    } catch (InterruptedException e) {
+      replies.cancel();
+      Thread.currentThread().interrupt();
+      throw new DevproxyException(ErrorCategory.USER, "interrupted while the daemon opened the --forward ports");
+    }
+  }
+
+  /** The message of the daemon's error behind {@code t}, for a line on stderr. */
+  private String describe(Throwable t) {
+    if (!(t instanceof StatusRuntimeException sre)) {
+      return String.valueOf(t.getMessage());
+    }
+    try {
+      return translate(sre).getMessage();
+    } catch (DaemonUnreachableException e) {
+      return e.getMessage();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.devproxy.cli;
 
 import io.devproxy.proto.daemon.EnvVar;
+import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import java.io.IOException;
@@ -55,6 +56,27 @@ final class EnvFiles {
       out.append('\n');
     }
     return out.toString();
+  }
+
+  /**
+   * The intercept {@code name}'s container environment, from the daemon: what was left out, one line each, and where
+   * it came from on stderr; written to {@code envFile} and {@code envJson} when they are not null.
+   *
+   * @throws DevproxyException the daemon's error, or USER when a file cannot be written
+   */
+  static List<EnvVar> fetch(DaemonClient daemon, String name, Path envFile, Path envJson, Renderer renderer)
+      throws DevproxyException, DaemonUnreachableException {
+    GetEnvReply env = daemon.getEnv(name);
+    env.getWarningsList().forEach(renderer::progress);
+    if (envFile != null) {
+      write("--env-file", envFile, dotenv(env.getVariablesList()));
+    }
+    if (envJson != null) {
+      write("--env-json", envJson, json(env.getVariablesList()));
+    }
+    renderer.progress(env.getVariablesCount() + " environment variables from " + env.getSource()
+        + (envFile != null ? ", written to " + envFile : "") + (envJson != null ? ", written to " + envJson : ""));
+    return env.getVariablesList();
   }
 
   static String json(List<EnvVar> variables) {

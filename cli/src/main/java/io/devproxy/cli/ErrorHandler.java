@@ -2,6 +2,7 @@ package io.devproxy.cli;
 
 import io.devproxy.tunnel.errors.DevproxyException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -25,7 +26,10 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
   public int handleParseException(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();
-    err.println("devproxy: " + ex.getMessage());
+    boolean commandWithoutDashes = ex instanceof UnmatchedArgumentException && !Arrays.asList(args).contains("--")
+        && cmd.getCommandSpec().positionalParameters().stream().anyMatch(p -> p.paramLabel().equals("CMD"));
+    // e.g. the -c of 'devproxy run sh -c env': an option of the command, not of devproxy
+    err.println("devproxy: " + ex.getMessage() + (commandWithoutDashes ? "; to run a command, put it after '--'" : ""));
     UnmatchedArgumentException.printSuggestions(ex, err);
     err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
     err.flush();

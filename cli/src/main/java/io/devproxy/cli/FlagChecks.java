@@ -27,6 +27,8 @@ final class FlagChecks {
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._-]{1,63}");
   private static final Pattern DNS_NAME =
       Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+  private static final Pattern HOST_NAME =
+      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
@@ -63,6 +65,33 @@ final class FlagChecks {
       port(flag, Integer.parseInt(remote));
     } else if (!PORT_NAME.matcher(remote).matches() || !remote.matches(".*[a-z].*") || remote.contains("--")) {
       throw fail(flag, whole, "LOCAL:REMOTE with REMOTE a Service port number or name such as http or grpc");
+    }
+  }
+
+  /**
+   * {@code SERVICE:PORT[:LOCAL_PORT]}: a name the agent resolves (svc, svc.ns, a full name or an IPv4 address), a
+   * port number, and optionally the local port (default: PORT; 0: the daemon picks one). The daemon checks the rest.
+   */
+  void forward(String flag, String spec) {
+    String expected = "SERVICE:PORT[:LOCAL_PORT], e.g. orders.shop:50051 or orders:50051:15051";
+    String[] parts = spec.split(":", -1);
+    if (parts.length < 2 || parts.length > 3 || parts[0].length() > 253 || !HOST_NAME.matcher(parts[0]).matches()) {
+      throw fail(flag, spec, expected);
+    }
+    portNumber(flag, parts[1], spec, expected);
+    if (parts.length == 3 && !parts[2].equals("0")) {
+      portNumber(flag, parts[2], spec, expected);
+    }
+  }
+
+  /**
+   * A command to run came after {@code --}: picocli also takes a stray positional argument for it, e.g. the
+   * {@code sh} of {@code intercept orders --port 8080 sh}.
+   */
+  void commandAfterDashes(List<String> command) {
+    if (!command.isEmpty() && !spec.commandLine().getParseResult().originalArgs().contains("--")) {
+      throw new ParameterException(spec.commandLine(), "unexpected argument '" + command.get(0)
+          + "'; to run a command, put it after '--'");
     }
   }
 

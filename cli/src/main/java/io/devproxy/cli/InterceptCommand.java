@@ -1,20 +1,20 @@
 package io.devproxy.cli;
 
 import io.devproxy.proto.daemon.EnvVar;
-import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
+import io.devproxy.proto.daemon.Outbound;
 import io.devproxy.tunnel.errors.DevproxyException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -106,9 +106,14 @@ final class InterceptCommand implements Callable<Integer> {
       description = "Write the container's environment as a JSON object, mode 0600.")
   Path envJson;
 
+  @Option(names = "--forward", paramLabel = "SERVICE:PORT[:LOCAL_PORT]",
+      description = "Also listen on LOCAL_PORT (default: PORT; 0: a free one, shown in the output) and tunnel its"
+          + " connections to SERVICE:PORT as the agent resolves it, while the intercept lasts; repeatable.")
+  List<String> forwards = new ArrayList<>();
+
   @Parameters(index = "1..*", paramLabel = "CMD",
-      description = "After '--': run CMD with the container's environment; the intercept ends when it exits, with"
-          + " its exit code.")
+      description = "After '--': run CMD with the container's environment and the outbound proxy variables (as"
+          + " 'devproxy run' does); the intercept ends when it exits, with its exit code.")
   List<String> command = new ArrayList<>();
 
   /** The values of --mode, for completion and help. */
@@ -123,10 +128,7 @@ final class InterceptCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     FlagChecks check = new FlagChecks(spec);
     check.serviceName("NAME", name);
-    if (!command.isEmpty() && !spec.commandLine().getParseResult().originalArgs().contains("--")) {
-      throw new ParameterException(spec.commandLine(), "unexpected argument '" + command.get(0)
-          + "'; to run a command, put it after '--'");
-    }
+    check.commandAfterDashes(command);
     int colon = port.indexOf(':');
     String localPort = colon < 0 ? port : port.substring(0, colon);
     String remotePort = colon < 0 ? "" : port.substring(colon + 1);
@@ -136,6 +138,7 @@ final class InterceptCommand implements Callable<Integer> {
     }
     check.localProtocol("--local-protocol", localProtocol);
     headers.forEach(h -> check.header("--header", h));
+    forwards.forEach(f -> check.forward("--forward", f));
     if (pathPrefix != null) {
       check.pathPrefix("--path-prefix", pathPrefix);
     }
@@ -147,7 +150,8 @@ final class InterceptCommand implements Callable<Integer> {
             .setName(name)
             .setLocalPort(local)
             .setLocalProtocol(localProtocol)
-            .addAllHeaders(headers);
+            .addAllHeaders(headers)
+            .addAllForwards(forwards);
     Duration deadline = DaemonClient.INTERCEPT_TIMEOUT;
     if (agentAddress != null) {
       check.hostPort("--agent-address", agentAddress);
@@ -193,44 +197,57 @@ final class InterceptCommand implements Callable<Integer> {
       request.setKey(key);
     }
     Renderer renderer = Main.renderer(spec, output.format());
-    List<EnvVar> environment = List.of();
+    List<EnvVar> imported = List.of();
+    Optional<Outbound> outbound = Optional.empty();
     try (DaemonClient daemon = main.connector().connectOrStart(renderer)) {
       InterceptInfo info = daemon.intercept(request.build(), deadline, renderer::progress);
       renderer.intercept(info);
-      if (agentAddress == null && (envFile != null || envJson != null || !command.isEmpty())) {
-        try {
-          environment = environment(daemon, renderer);
-        } catch (DevproxyException | DaemonUnreachableException e) {
-          if (!command.isEmpty()) {
-            daemon.leave(name); // the command will not run: do not leave the intercept behind it
-          }
-          throw e;
+      try {
+        if (agentAddress == null && (envFile != null || envJson != null || !command.isEmpty())) {
+          imported = EnvFiles.fetch(daemon, name, envFile, envJson, renderer);
         }
+        if (!command.isEmpty()) {
+          outbound = ProxyEnvironment.outbound(daemon.status());
+        }
+      } catch (DevproxyException | DaemonUnreachableException e) {
+        if (!command.isEmpty()) {
+          daemon.leave(name); // the command will not run: do not leave the intercept behind it
+        }
+        throw e;
       }
     }
     if (command.isEmpty()) {
       return ExitCodes.OK;
     }
-    return new LocalCommand(command, environment, () -> {
+    outbound.ifPresent(renderer::proxyForCommand);
+    return new LocalCommand(command, ProxyEnvironment.over(System.getenv(), imported, outbound), new Leaving(renderer))
+        .run(renderer);
+  }
+
+  /** Ends the intercept when its command exits. */
+  private final class Leaving implements LocalCommand.Ending {
+
+    private final Renderer renderer;
+
+    Leaving(Renderer renderer) {
+      this.renderer = renderer;
+    }
+
+    @Override
+    public void end() throws Exception {
       try (DaemonClient daemon = main.connector().connectOrStart(renderer)) {
         daemon.leave(name);
       }
-    }).run(renderer);
-  }
+    }
 
-  /** The container's environment: warnings on stderr, the files written. */
-  private List<EnvVar> environment(DaemonClient daemon, Renderer renderer)
-      throws DevproxyException, DaemonUnreachableException {
-    GetEnvReply env = daemon.getEnv(name);
-    env.getWarningsList().forEach(renderer::progress);
-    if (envFile != null) {
-      EnvFiles.write("--env-file", envFile, EnvFiles.dotenv(env.getVariablesList()));
+    @Override
+    public String whenNotStarted() {
+      return "the intercept was ended";
     }
-    if (envJson != null) {
-      EnvFiles.write("--env-json", envJson, EnvFiles.json(env.getVariablesList()));
+
+    @Override
+    public String whenEndFails(Exception e) {
+      return "could not end the intercept: " + e.getMessage() + " (run 'devproxy leave')";
     }
-    renderer.progress(env.getVariablesCount() + " environment variables from " + env.getSource()
-        + (envFile != null ? ", written to " + envFile : "") + (envJson != null ? ", written to " + envJson : ""));
-    return env.getVariablesList();
   }
 }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     description = "Run one service of a Kubernetes application locally: requests carrying your header reach it.",
     subcommands = {
       InterceptCommand.class,
+      RunCommand.class,
       LeaveCommand.class,
       StatusCommand.class,
       QuitCommand.class,

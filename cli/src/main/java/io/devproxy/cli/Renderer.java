@@ -2,10 +2,12 @@ package io.devproxy.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.proto.daemon.ForwardInfo;
 import io.devproxy.proto.daemon.InterceptInfo;
-import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.ListReply;
+import io.devproxy.proto.daemon.Outbound;
 import io.devproxy.proto.daemon.PortInfo;
+import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.ServiceInfo;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.UninstallReply;
@@ -63,6 +65,9 @@ public final class Renderer {
       rows.add(new String[] {"agent:", info.getAgentAddress()});
     }
     rows.add(new String[] {"local:", "localhost:" + info.getLocalPort() + protocolSuffix(info.getLocalProtocol())});
+    for (ForwardInfo forward : info.getForwardsList()) {
+      rows.add(new String[] {"forward:", forward(forward)});
+    }
     rows.add(new String[] {"state:", info.getState()});
     if (!info.getLastError().isEmpty()) {
       rows.add(new String[] {"last error:", info.getLastError()});
@@ -145,6 +150,7 @@ public final class Renderer {
       }
       Map<String, Object> root = new LinkedHashMap<>();
       root.put("daemon", daemon);
+      root.put("outbound", ProxyEnvironment.outbound(status).map(Renderer::outboundJson).orElse(null));
       root.put("intercepts", intercepts);
       println(Json.write(root));
       return;
@@ -157,6 +163,11 @@ public final class Renderer {
             + ", home "
             + status.getHome()
             + ")");
+    ProxyEnvironment.outbound(status).ifPresentOrElse(o -> println("outbound proxy: " + outbound(o)), () -> {
+      if (!status.getOutbound().getError().isEmpty()) {
+        println("outbound proxy: none (" + status.getOutbound().getError() + ")");
+      }
+    });
     if (status.getInterceptsCount() == 0) {
       println("no intercepts");
       return;
@@ -177,11 +188,67 @@ public final class Renderer {
     }
     printColumns(rows, "");
     for (InterceptInfo info : status.getInterceptsList()) {
+      for (ForwardInfo forward : info.getForwardsList()) {
+        println(info.getName() + ": forward " + forward(forward));
+      }
       if (!info.getLastError().isEmpty()) {
         println(info.getName() + ": last error: " + info.getLastError());
       }
     }
     out.flush();
+  }
+
+  /**
+   * The daemon's outbound proxy for people: {@code 127.0.0.1:41235 (SOCKS5 and HTTP), dialing via orders (namespace
+   * shop)}, or, without an agent, {@code ..., no agent connected: start an intercept}.
+   */
+  static String outbound(Outbound outbound) {
+    return authority(outbound.getHost(), outbound.getPort()) + " (SOCKS5 and HTTP), "
+        + (outbound.getVia().isEmpty() ? "no agent connected: start an intercept" : "dialing via " + outbound.getVia());
+  }
+
+  /** A forward port for people: {@code 127.0.0.1:15051 → orders.shop:50051}. */
+  static String forward(ForwardInfo forward) {
+    return "127.0.0.1:" + forward.getLocalPort() + " \u2192 " + authority(forward.getHost(), forward.getPort());
+  }
+
+  /** {@code run --forward}: the ports the daemon opened, on stderr (stdout is the command's). */
+  public void forwarding(List<ForwardInfo> forwards) {
+    forwards.forEach(f -> progress("forwarding " + forward(f)));
+  }
+
+  /**
+   * The outbound proxy a command is about to run with, on stderr; a warning when no agent is connected to dial (the
+   * command runs anyway: an agent may connect while it does).
+   */
+  public void proxyForCommand(Outbound outbound) {
+    String proxy = authority(outbound.getHost(), outbound.getPort());
+    if (outbound.getVia().isEmpty()) {
+      progress("warning: no agent is connected to dial through the outbound proxy " + proxy + " yet: connections"
+          + " through it fail until an intercept's agent connects ('devproxy status' shows it)");
+    } else {
+      progress("outbound proxy " + proxy + " set in the environment, dialing via " + outbound.getVia());
+    }
+  }
+
+  private static String authority(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  private static Map<String, Object> outboundJson(Outbound outbound) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("host", outbound.getHost());
+    json.put("port", outbound.getPort());
+    json.put("via", outbound.getVia());
+    return json;
+  }
+
+  private static Map<String, Object> forwardJson(ForwardInfo forward) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("host", forward.getHost());
+    json.put("port", forward.getPort());
+    json.put("localPort", forward.getLocalPort());
+    return json;
   }
 
   /**
@@ -287,6 +354,7 @@ public final class Renderer {
       daemon.put("home", home.toString());
       Map<String, Object> root = new LinkedHashMap<>();
       root.put("daemon", daemon);
+      root.put("outbound", null);
       root.put("intercepts", List.of());
       println(Json.write(root));
       return;
@@ -386,6 +454,9 @@ public final class Renderer {
     json.put("lastError", info.getLastError());
     json.put("requests", info.getRequests());
     json.put("tunnelRttMicros", info.getTunnelRttMicros());
+    List<Object> forwards = new ArrayList<>();
+    info.getForwardsList().forEach(f -> forwards.add(forwardJson(f)));
+    json.put("forwards", forwards);
     if (!info.getNamespace().isEmpty()) {
       json.put("namespace", info.getNamespace());
       json.put("workload", info.getWorkload());

@@ -50,6 +50,36 @@ class EnvAndCommandTest extends FakeDaemonHomeTest {
   }
 
   @Test
+  void aCommandAlsoGetsTheOutboundProxyVariablesWhenTheDaemonHasAProxy() throws Exception {
+    startDaemon().status = daemon.status.toBuilder().setOutbound(RunCommandTest.OUTBOUND).build();
+    Path seen = dir.resolve("env");
+
+    CliRunner.Result result = new CliRunner(home()).run(concat(ORDERS, "--", "sh", "-c", "env -0 > " + seen));
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(RunCommandTest.environment(seen))
+        .containsEntry("DB_URL", "postgres://db:5432/orders")
+        .containsEntry("ALL_PROXY", "socks5h://127.0.0.1:41235")
+        .containsEntry("HTTPS_PROXY", "http://127.0.0.1:41235");
+    assertThat(result.err()).contains(
+        "outbound proxy 127.0.0.1:41235 set in the environment, dialing via orders (namespace shop)");
+    assertThat(daemon.leaves).containsExactly("orders");
+  }
+
+  @Test
+  void withoutAnOutboundProxyTheCommandGetsNoProxyVariables() throws Exception {
+    startDaemon();
+    Path seen = dir.resolve("env");
+
+    CliRunner.Result result = new CliRunner(home()).run(concat(ORDERS, "--", "sh", "-c", "env -0 > " + seen));
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(RunCommandTest.environment(seen)).containsEntry("DB_URL", "postgres://db:5432/orders")
+        .doesNotContainEntry("ALL_PROXY", "socks5h://127.0.0.1:41235");
+    assertThat(result.err()).doesNotContain("outbound proxy");
+  }
+
+  @Test
   void aCommandThatCannotStartEndsTheInterceptAndSaysSo() throws Exception {
     startDaemon();
 

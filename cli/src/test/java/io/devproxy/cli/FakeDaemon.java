@@ -5,6 +5,9 @@ import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
 import io.devproxy.proto.daemon.EnvVar;
+import io.devproxy.proto.daemon.ForwardInfo;
+import io.devproxy.proto.daemon.ForwardReply;
+import io.devproxy.proto.daemon.ForwardRequest;
 import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptInfo;
@@ -26,12 +29,14 @@ import io.devproxy.tunnel.errors.ErrorStatus;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +55,19 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   volatile ListReply listReply = ListReply.newBuilder().setNamespace("default").build();
   volatile StatusReply status = StatusReply.newBuilder().setVersion("9.9.9").setPid(321).setHome("/h").build();
   volatile InterceptInfo interceptReply;
+  final List<ForwardRequest> forwardRequests = new CopyOnWriteArrayList<>();
+  /** Forward calls the client cancelled (the daemon closes their ports). */
+  final AtomicInteger forwardCancels = new AtomicInteger();
+  /** The error of the next Forward call, instead of its ports. */
+  volatile DevproxyException forwardError;
+  private final List<StreamObserver<ForwardReply>> openForwards = new CopyOnWriteArrayList<>();
   final List<String> progressLines = new CopyOnWriteArrayList<>();
   final List<UninstallRequest> uninstallRequests = new CopyOnWriteArrayList<>();
   volatile UninstallReply uninstallReply = UninstallReply.newBuilder().setNamespace("default").build();
   volatile DevproxyException nextError;
   final List<CreatePreviewRequest> previewRequests = new CopyOnWriteArrayList<>();
   final List<DeletePreviewRequest> previewDeletes = new CopyOnWriteArrayList<>();
+  final List<String> envRequests = new CopyOnWriteArrayList<>();
   volatile GetEnvReply envReply = GetEnvReply.newBuilder().setSource("deployment/web container app (pod web-1)")
       .addVariables(EnvVar.newBuilder().setName("DB_URL").setValue("postgres://db:5432/orders"))
       .addVariables(EnvVar.newBuilder().setName("GREETING").setValue("hello \"world\"\nbye $HOME"))
@@ -109,12 +121,51 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
                 .setLocalProtocol(request.getLocalProtocol())
                 .setMatcher("x-devproxy-session: alice or baggage devproxy-session=alice")
                 .setState("ACTIVE")
+                .addAllForwards(forwards(request.getForwardsList()))
                 .build();
     for (String line : progressLines) {
       observer.onNext(InterceptProgress.newBuilder().setMessage(line).build());
     }
     observer.onNext(InterceptProgress.newBuilder().setIntercept(info).build());
     observer.onCompleted();
+  }
+
+  /**
+   * Answers with the ports of {@link #forwards}, then keeps the call open until the client cancels it, counting the
+   * cancellation.
+   */
+  @Override
+  public void forward(ForwardRequest request, StreamObserver<ForwardReply> observer) {
+    forwardRequests.add(request);
+    DevproxyException error = forwardError;
+    if (error != null) {
+      forwardError = null;
+      observer.onError(ErrorStatus.toStatus(error));
+      return;
+    }
+    ((ServerCallStreamObserver<ForwardReply>) observer).setOnCancelHandler(forwardCancels::incrementAndGet);
+    observer.onNext(ForwardReply.newBuilder().addAllForwards(forwards(request.getForwardsList())).build());
+    openForwards.add(observer);
+  }
+
+  /** Ends the open Forward calls with {@code error}, as the daemon does when it can no longer serve their ports. */
+  void endForwards(DevproxyException error) {
+    for (StreamObserver<ForwardReply> observer : openForwards) {
+      observer.onError(ErrorStatus.toStatus(error));
+    }
+    openForwards.clear();
+  }
+
+  /** SERVICE:PORT[:LOCAL_PORT] as the daemon would open them; a missing local port becomes 15000 + PORT % 1000. */
+  static List<ForwardInfo> forwards(List<String> specs) {
+    List<ForwardInfo> forwards = new ArrayList<>();
+    for (String spec : specs) {
+      String[] parts = spec.split(":");
+      int port = Integer.parseInt(parts[1]);
+      int local = parts.length > 2 ? Integer.parseInt(parts[2]) : 15000 + port % 1000;
+      forwards.add(ForwardInfo.newBuilder().setHost(parts[0]).setPort(port).setLocalPort(local).build());
+    }
+    return forwards;
   }
 
   @Override
@@ -156,6 +207,7 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
 
   @Override
   public void getEnv(GetEnvRequest request, StreamObserver<GetEnvReply> observer) {
+    envRequests.add(request.getName());
     if (failed(observer)) {
       return;
     }

@@ -84,6 +84,37 @@ class InterceptCommandTest {
   }
 
   @Test
+  void forwardsGoInTheRequestAsTypedAndAreShown() {
+    FakeDaemon fake = startDaemon();
+
+    CliRunner.Result result = new CliRunner(home()).run(concat(WEB, "--forward", "orders.shop:50051:15051",
+        "--forward", "web:8080"));
+    CliRunner.Result json = new CliRunner(home()).run(concat(WEB, "--forward", "orders.shop:50051:15051", "-o",
+        "json"));
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(fake.interceptRequests.get(0).getForwardsList()).containsExactly("orders.shop:50051:15051", "web:8080");
+    assertThat(result.out().lines().toList()).containsSubsequence(
+        "  local:    localhost:8080 (auto)",
+        "  forward:  127.0.0.1:15051 \u2192 orders.shop:50051",
+        "  forward:  127.0.0.1:15080 \u2192 web:8080",
+        "  state:    ACTIVE");
+    assertThat(TestJson.array(TestJson.object(TestJson.parse(json.out())).get("forwards"))).containsExactly(
+        Map.of("host", "orders.shop", "port", 50051.0, "localPort", 15051.0));
+  }
+
+  @Test
+  void aMalformedForwardIsAFlagError() {
+    FakeDaemon fake = startDaemon();
+
+    CliRunner.Result result = new CliRunner(home()).run(concat(WEB, "--forward", "orders.shop:grpc"));
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).startsWith("devproxy: --forward: 'orders.shop:grpc' (expected: SERVICE:PORT[:LOCAL_PORT]");
+    assertThat(fake.interceptRequests).isEmpty();
+  }
+
+  @Test
   void defaultsLeaveTheDaemonToChoose() {
     FakeDaemon fake = startDaemon();
 
@@ -94,6 +125,7 @@ class InterceptCommandTest {
     assertThat(sent.getKey()).isEmpty();
     assertThat(sent.getPathPrefix()).isEmpty();
     assertThat(sent.getHeadersList()).isEmpty();
+    assertThat(sent.getForwardsList()).isEmpty();
   }
 
   @Test

@@ -163,7 +163,7 @@ class InterceptFlagsTest {
 
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err())
-        .startsWith("devproxy: missing command; one of: intercept, leave, status, quit, certs, generate-completion")
+        .startsWith("devproxy: missing command; one of: intercept, run, leave, status, quit, certs, generate-completion")
         .endsWith("Run 'devproxy --help'." + System.lineSeparator());
   }
 

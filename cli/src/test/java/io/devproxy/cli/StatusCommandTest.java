@@ -2,7 +2,9 @@ package io.devproxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.devproxy.proto.daemon.ForwardInfo;
 import io.devproxy.proto.daemon.InterceptInfo;
+import io.devproxy.proto.daemon.Outbound;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
@@ -114,6 +116,55 @@ class StatusCommandTest extends FakeDaemonHomeTest {
     assertThat(intercept).containsEntry("namespace", "shop").containsEntry("workload", "deployment/orders")
         .containsEntry("mode", "shadow").containsEntry("shadowService", "orders-devproxy-alice")
         .containsEntry("agents", 2.0).containsEntry("agentsConnected", 1.0);
+  }
+
+  @Test
+  void showsTheOutboundProxyAndTheForwards() throws Exception {
+    InterceptInfo orders = WEB.toBuilder().setName("orders")
+        .addForwards(ForwardInfo.newBuilder().setHost("orders.shop").setPort(50051).setLocalPort(15051)).build();
+    startDaemon().status = StatusReply.newBuilder().setVersion("1.2.3").setPid(1).setHome("/h").addIntercepts(orders)
+        .setOutbound(Outbound.newBuilder().setHost("127.0.0.1").setPort(41235).setVia("orders (namespace shop)"))
+        .build();
+
+    CliRunner.Result table = new CliRunner(home()).run("status");
+    CliRunner.Result json = new CliRunner(home()).run("status", "-o", "json");
+
+    assertThat(table.exitCode()).as(table.err()).isZero();
+    assertThat(table.out().lines().toList()).containsExactly(
+        "daemon: running (version 1.2.3, pid 1, home /h)",
+        "outbound proxy: 127.0.0.1:41235 (SOCKS5 and HTTP), dialing via orders (namespace shop)",
+        "NAME    KEY    AGENT          LOCAL  STATE   REQUESTS  RTT",
+        "orders  alice  10.0.0.1:8443  8080   ACTIVE  12        1.3ms",
+        "orders: forward 127.0.0.1:15051 \u2192 orders.shop:50051");
+    Map<String, Object> root = TestJson.object(TestJson.parse(json.out()));
+    assertThat(TestJson.object(root.get("outbound"))).isEqualTo(Map.of(
+        "host", "127.0.0.1", "port", 41235.0, "via", "orders (namespace shop)"));
+    assertThat(TestJson.array(TestJson.object(TestJson.array(root.get("intercepts")).get(0)).get("forwards")))
+        .containsExactly(Map.of("host", "orders.shop", "port", 50051.0, "localPort", 15051.0));
+  }
+
+  @Test
+  void anOutboundProxyWithoutAnAgentSaysToStartAnIntercept() throws Exception {
+    startDaemon().status = StatusReply.newBuilder().setVersion("1.2.3").setPid(1).setHome("/h")
+        .setOutbound(Outbound.newBuilder().setHost("127.0.0.1").setPort(41235)).build();
+
+    CliRunner.Result result = new CliRunner(home()).run("status");
+
+    assertThat(result.out().lines().toList()).containsExactly(
+        "daemon: running (version 1.2.3, pid 1, home /h)",
+        "outbound proxy: 127.0.0.1:41235 (SOCKS5 and HTTP), no agent connected: start an intercept",
+        "no intercepts");
+  }
+
+  @Test
+  void withoutAnOutboundProxyJsonSaysNull() throws Exception {
+    startDaemon();
+
+    CliRunner.Result result = new CliRunner(home()).run("status", "-o", "json");
+
+    Map<String, Object> root = TestJson.object(TestJson.parse(result.out()));
+    assertThat(root).containsKey("outbound");
+    assertThat(root.get("outbound")).isNull();
   }
 
   @Test

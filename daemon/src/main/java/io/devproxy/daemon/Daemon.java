@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.devproxy.daemon.control.ControlServer;
 import io.devproxy.daemon.control.DaemonInfo;
 import io.devproxy.daemon.control.DaemonService;
+import io.devproxy.daemon.control.ServiceLister;
+import io.devproxy.daemon.outbound.OutboundService;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.netty.channel.EventLoopGroup;
@@ -15,11 +17,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The daemon process's components and their order. Start: pid lock, event loops, intercepts, control
- * server (the pid lock first, so a second daemon fails before it touches the cluster; the control server
+ * The daemon process's components and their order. Start: pid lock, event loops, intercepts, outbound proxy,
+ * control server (the pid lock first, so a second daemon fails before it touches the cluster; the control server
  * last, so the CLI never reaches a half-built daemon). Close: intercepts first (leaving restores what they
- * changed, while a CLI waiting on {@code quit} still sees the control socket), then the control server,
- * then the event loops, then the pid file.
+ * changed, while a CLI waiting on {@code quit} still sees the control socket), then the outbound proxy, then the
+ * control server, then the event loops, then the pid file.
  *
  * <p>Thread-safe. {@link #close()} is idempotent and blocks until the daemon is closed, whoever started
  * closing it (the Quit call, the shutdown hook); {@link #awaitTermination} returns after that.
@@ -37,6 +39,7 @@ public final class Daemon implements AutoCloseable {
   private PidFile pidFile;
   private EventLoopGroup group;
   private Intercepts intercepts;
+  private OutboundService outbound;
   private ControlServer controlServer;
 
   public Daemon(DevproxyHome home, InterceptsFactory factory) {
@@ -57,10 +60,13 @@ public final class Daemon implements AutoCloseable {
     started = true;
     try {
       pidFile = PidFile.lock(home);
+      DaemonConfig config = DaemonConfig.load(home);
       group = EventLoops.newGroup("devproxy-daemon", 0);
       intercepts = requireNonNull(factory.create(home, group), "InterceptsFactory.create returned null");
+      outbound = OutboundService.start(config.outboundPort(), intercepts, group);
       DaemonInfo info = new DaemonInfo(version(), ProcessHandle.current().pid(), home.dir().toString());
-      controlServer = new ControlServer(home.socket(), new DaemonService(intercepts, info, this::closeAsync), group);
+      controlServer = new ControlServer(home.socket(),
+          new DaemonService(intercepts, info, this::closeAsync, new ServiceLister(), outbound), group);
       controlServer.start();
     } catch (DevproxyException | RuntimeException e) {
       close();
@@ -96,6 +102,9 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
           logger.log(Level.WARNING, "closing the intercepts failed", e);
         }
+      }
+      if (outbound != null) {
+        outbound.close();
       }
       if (controlServer != null) {
         controlServer.close();

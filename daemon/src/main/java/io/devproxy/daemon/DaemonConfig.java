@@ -23,6 +23,7 @@ import java.util.Set;
  * leaseSeconds=30                                                # how long a session outlives a silent laptop
  * rolloutTimeoutSeconds=120                                      # default of intercept --timeout
  * previewDomain=preview.example.com                              # preview hosts: &lt;key&gt;-&lt;service&gt;.&lt;domain&gt;
+ * outboundPort=1080                                              # the outbound proxy's loopback port; 0: any free
  * </pre>
  *
  * @param agentImage the default traffic-agent image
@@ -31,21 +32,32 @@ import java.util.Set;
  * @param lease how long a session Lease lives without renewal
  * @param rolloutTimeout how long an intercept waits for the agent's rollout unless told otherwise
  * @param previewDomain the domain of default preview hosts; empty when not set
+ * @param outboundPort the loopback port of the outbound proxy (SOCKS5 and HTTP); 0, the default, for a free port
+ *     chosen when the daemon starts
  */
 public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdminPort, Duration lease,
-    Duration rolloutTimeout, String previewDomain) {
+    Duration rolloutTimeout, String previewDomain, int outboundPort) {
 
   /** The image repository the default image reference names; its tag is the daemon's version. */
   public static final String DEFAULT_IMAGE_REPOSITORY = "ghcr.io/devproxy/traffic-agent";
 
   private static final Set<String> KEYS =
       Set.of("agentImage", "agentTunnelPort", "agentAdminPort", "leaseSeconds", "rolloutTimeoutSeconds",
-          "previewDomain");
+          "previewDomain", "outboundPort");
 
-  /** The defaults: the version-matched image, ports 8443 and 9901, 30 s Leases, 120 s rollouts, no domain. */
+  /** Settings with the default {@code outboundPort}, 0 (a free port). */
+  public DaemonConfig(String agentImage, int agentTunnelPort, int agentAdminPort, Duration lease,
+      Duration rolloutTimeout, String previewDomain) {
+    this(agentImage, agentTunnelPort, agentAdminPort, lease, rolloutTimeout, previewDomain, 0);
+  }
+
+  /**
+   * The defaults: the version-matched image, ports 8443 and 9901, 30 s Leases, 120 s rollouts, no domain, a free
+   * outbound port.
+   */
   public static DaemonConfig defaults() {
     return new DaemonConfig(DEFAULT_IMAGE_REPOSITORY + ":" + Daemon.version(), 8443, 9901, Duration.ofSeconds(30),
-        Duration.ofSeconds(120), "");
+        Duration.ofSeconds(120), "", 0);
   }
 
   /** {@code home}'s config file, or the defaults when there is none. */
@@ -91,8 +103,9 @@ public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdmi
       throw new DevproxyException(ErrorCategory.CONFIG, file + ": previewDomain '" + domain
           + "' is not a DNS domain (expected e.g. preview.example.com)");
     }
+    int outbound = number(file, p, "outboundPort", d.outboundPort(), 0, 65535);
     return new DaemonConfig(image, tunnel, admin, Duration.ofSeconds(lease), Duration.ofSeconds(rollout),
-        domain.toLowerCase(Locale.ROOT));
+        domain.toLowerCase(Locale.ROOT), outbound);
   }
 
   private static int number(Path file, Properties p, String key, int dflt, int min, int max)

@@ -23,6 +23,7 @@ class DaemonConfigTest {
     assertThat(config.agentImage()).startsWith(DaemonConfig.DEFAULT_IMAGE_REPOSITORY + ":");
     assertThat(config.agentTunnelPort()).isEqualTo(8443);
     assertThat(config.lease()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.outboundPort()).isZero();
   }
 
   @Test
@@ -34,12 +35,13 @@ class DaemonConfigTest {
         leaseSeconds=12
         rolloutTimeoutSeconds=300
         previewDomain=Preview.Example.com
+        outboundPort=1080
         """);
 
     DaemonConfig config = DaemonConfig.load(file);
 
     assertThat(config).isEqualTo(new DaemonConfig("registry.example.com/devproxy/agent:1.2", 18443, 19901,
-        Duration.ofSeconds(12), Duration.ofSeconds(300), "preview.example.com"));
+        Duration.ofSeconds(12), Duration.ofSeconds(300), "preview.example.com", 1080));
   }
 
   @Test
@@ -54,6 +56,8 @@ class DaemonConfigTest {
     DevproxyException same = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
     Files.writeString(file, "previewDomain=https://preview.example.com\n");
     DevproxyException domain = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "outboundPort=65536\n");
+    DevproxyException outbound = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
 
     assertThat(port.category()).isEqualTo(ErrorCategory.CONFIG);
     assertThat(port).hasMessage(file + ": agentTunnelPort=http (expected: 1-65535)");
@@ -61,5 +65,7 @@ class DaemonConfigTest {
     assertThat(same).hasMessageContaining("agentTunnelPort and agentAdminPort are both 9901");
     assertThat(domain).hasMessage(file + ": previewDomain 'https://preview.example.com' is not a DNS domain"
         + " (expected e.g. preview.example.com)");
+    assertThat(outbound.category()).isEqualTo(ErrorCategory.CONFIG);
+    assertThat(outbound).hasMessage(file + ": outboundPort=65536 (expected: 0-65535)");
   }
 }

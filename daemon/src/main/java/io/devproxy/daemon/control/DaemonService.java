@@ -3,10 +3,14 @@ package io.devproxy.daemon.control;
 import static java.util.Objects.requireNonNull;
 
 import io.devproxy.daemon.Intercepts;
+import io.devproxy.daemon.outbound.LocalForwards;
+import io.devproxy.daemon.outbound.OutboundService;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonGrpc;
 import io.devproxy.proto.daemon.DeletePreviewReply;
 import io.devproxy.proto.daemon.DeletePreviewRequest;
+import io.devproxy.proto.daemon.ForwardReply;
+import io.devproxy.proto.daemon.ForwardRequest;
 import io.devproxy.proto.daemon.GetEnvReply;
 import io.devproxy.proto.daemon.GetEnvRequest;
 import io.devproxy.proto.daemon.InterceptProgress;
@@ -15,6 +19,7 @@ import io.devproxy.proto.daemon.LeaveReply;
 import io.devproxy.proto.daemon.LeaveRequest;
 import io.devproxy.proto.daemon.ListReply;
 import io.devproxy.proto.daemon.ListRequest;
+import io.devproxy.proto.daemon.Outbound;
 import io.devproxy.proto.daemon.Preview;
 import io.devproxy.proto.daemon.QuitReply;
 import io.devproxy.proto.daemon.QuitRequest;
@@ -23,6 +28,7 @@ import io.devproxy.proto.daemon.StatusRequest;
 import io.devproxy.proto.daemon.UninstallReply;
 import io.devproxy.proto.daemon.UninstallRequest;
 import io.devproxy.tunnel.errors.DevproxyException;
+import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.errors.ErrorStatus;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -41,6 +47,7 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
   private final DaemonInfo info;
   private final Runnable onQuit;
   private final ServiceLister services;
+  private final OutboundService outbound;
 
   /**
    * @param intercepts not owned: closed by whoever shuts the daemon down
@@ -48,15 +55,20 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
    *     daemon in the background
    */
   public DaemonService(Intercepts intercepts, DaemonInfo info, Runnable onQuit) {
-    this(intercepts, info, onQuit, new ServiceLister());
+    this(intercepts, info, onQuit, new ServiceLister(), null);
   }
 
-  /** @param services answers {@code List}; tests pass one with a mock cluster's client */
-  public DaemonService(Intercepts intercepts, DaemonInfo info, Runnable onQuit, ServiceLister services) {
+  /**
+   * @param services answers {@code List}; tests pass one with a mock cluster's client
+   * @param outbound the outbound proxy and forwards, not owned; null when this daemon has none
+   */
+  public DaemonService(Intercepts intercepts, DaemonInfo info, Runnable onQuit, ServiceLister services,
+      OutboundService outbound) {
     this.intercepts = requireNonNull(intercepts, "intercepts");
     this.info = requireNonNull(info, "info");
     this.onQuit = requireNonNull(onQuit, "onQuit");
     this.services = requireNonNull(services, "services");
+    this.outbound = outbound;
   }
 
   /**
@@ -141,7 +153,35 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
         .setPid(info.pid())
         .setHome(info.home())
         .addAllIntercepts(intercepts.list())
+        .setOutbound(outbound == null ? Outbound.newBuilder().setError("this daemon has no outbound proxy").build()
+            : outbound.describe())
         .build());
+  }
+
+  /** Opens the forwards, replies with their ports, and closes them when the CLI ends the call. */
+  @Override
+  public void forward(ForwardRequest request, StreamObserver<ForwardReply> responseObserver) {
+    ServerCallStreamObserver<ForwardReply> call = (ServerCallStreamObserver<ForwardReply>) responseObserver;
+    LocalForwards forwards;
+    try {
+      if (outbound == null) {
+        throw new DevproxyException(ErrorCategory.CONFIG, "this daemon cannot forward ports; use a full devproxy build");
+      }
+      if (request.getForwardsList().isEmpty()) {
+        throw new DevproxyException(ErrorCategory.USER, "nothing to forward: pass --forward SERVICE:PORT[:LOCAL_PORT]");
+      }
+      forwards = outbound.forward(request.getForwardsList());
+    } catch (DevproxyException | RuntimeException e) {
+      call.onError(ErrorStatus.toStatus(e));
+      return;
+    }
+    call.setOnCancelHandler(forwards::close);
+    if (call.isCancelled()) {
+      forwards.close();
+      return;
+    }
+    call.onNext(ForwardReply.newBuilder().addAllForwards(forwards.infos()).build());
+    logger.info(() -> "forwarding " + forwards.infos().size() + " port(s) for a CLI command");
   }
 
   @Override

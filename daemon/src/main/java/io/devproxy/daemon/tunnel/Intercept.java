@@ -2,6 +2,7 @@ package io.devproxy.daemon.tunnel;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.daemon.outbound.LocalForwards;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.InterceptRequest;
@@ -48,6 +49,7 @@ final class Intercept {
   private final Map<String, InterceptSession> agents = new LinkedHashMap<>();
   private boolean resumed;
   private boolean closed;
+  private LocalForwards forwards;
 
   /**
    * @param provisioned what the intercept changed in a cluster; null for a fixed agent address
@@ -182,6 +184,20 @@ final class Intercept {
     return String.join(", ", agents.keySet());
   }
 
+  /** The intercept's --forward ports, closed with it. */
+  void forwards(LocalForwards opened) {
+    boolean late;
+    synchronized (this) {
+      late = closed;
+      if (!late) {
+        forwards = opened;
+      }
+    }
+    if (late) {
+      opened.close();
+    }
+  }
+
   /** The connection of an agent whose session is active, for outbound dials; null when none is. */
   synchronized InterceptSession activeSession() {
     for (InterceptSession session : agents.values()) {
@@ -219,6 +235,9 @@ final class Intercept {
         : reconnecting ? "RECONNECTING" : "CONNECTING";
     info.setState(state).setLastError(lastError).setTunnelRttMicros(rtt).setAgentsConnected(connected)
         .setMatcher(matcher).setRequests(requests.get());
+    if (forwards != null) {
+      info.addAllForwards(forwards.infos());
+    }
     if (provisioned != null) {
       provisioned.describe(info);
     }
@@ -236,6 +255,9 @@ final class Intercept {
       all = new ArrayList<>(agents.values());
       agents.clear();
       notifyAll();
+    }
+    if (forwards != null) {
+      forwards.close();
     }
     source.close();
     for (InterceptSession session : all) {

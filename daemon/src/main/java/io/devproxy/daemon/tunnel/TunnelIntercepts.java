@@ -7,6 +7,8 @@ import io.devproxy.daemon.kube.KubeClients;
 import io.devproxy.daemon.kube.KubeProvisioner;
 import io.devproxy.daemon.outbound.DialException;
 import io.devproxy.daemon.outbound.DialedConnection;
+import io.devproxy.daemon.outbound.LocalForwards;
+import io.devproxy.daemon.outbound.OutboundService;
 import io.devproxy.daemon.tunnel.Provisioner.Provisioned;
 import io.devproxy.proto.daemon.CreatePreviewRequest;
 import io.devproxy.proto.daemon.DaemonState;
@@ -168,6 +170,9 @@ public final class TunnelIntercepts implements Intercepts {
       }
       intercept = newIntercept(effective, sessionId, provisioned, source);
       intercept.start(REGISTER_TIMEOUT);
+      if (!effective.getForwardsList().isEmpty()) {
+        intercept.forwards(LocalForwards.open(OutboundService.parse(effective.getForwardsList()), this, group));
+      }
       synchronized (this) {
         intercepts.put(intercept.name(), intercept);
         save();
@@ -242,6 +247,7 @@ public final class TunnelIntercepts implements Intercepts {
       if (!request.getLocalProtocol().isEmpty()) {
         UpstreamProtocol.parse(request.getLocalProtocol());
       }
+      OutboundService.parse(request.getForwardsList());
       Matcher matcher = Matchers.fromRequest(request, "key");
       if (matcher.getSessionKey().isEmpty() && (request.getAmbassador() || request.getPreview()
           || !request.getPreviewHost().isEmpty())) {
@@ -511,6 +517,14 @@ public final class TunnelIntercepts implements Intercepts {
       }
       intercept.resume();
       logger.info(() -> "[" + name + "] resuming saved intercept");
+      if (!saved.getRequest().getForwardsList().isEmpty()) {
+        try {
+          intercept.forwards(LocalForwards.open(OutboundService.parse(saved.getRequest().getForwardsList()), this,
+              group));
+        } catch (DevproxyException e) {
+          logger.warning("[" + name + "] resumed without its --forward ports: " + e.getMessage());
+        }
+      }
     } catch (DevproxyException | RuntimeException e) {
       logger.log(Level.WARNING, "cannot resume saved intercept '" + name + "': " + e.getMessage());
     } finally {
