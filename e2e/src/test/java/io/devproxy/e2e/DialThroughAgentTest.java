@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.devproxy.agent.admin.AgentMetrics;
 import io.devproxy.daemon.kube.testing.EchoServer;
 import io.devproxy.daemon.outbound.DialException;
 import io.devproxy.daemon.outbound.ForwardSpec;
@@ -94,6 +95,8 @@ class DialThroughAgentTest {
       assertThat(Arrays.copyOfRange(bytes, greeting.length, bytes.length)).isEqualTo(payload);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> echo.openConnections() == 0);
+    assertThat(loopback.agent.metrics().dials(AgentMetrics.DialResult.CONNECTED)).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> loopback.agent.metrics().activeDials() == 0);
   }
 
   @Test
@@ -128,6 +131,10 @@ class DialThroughAgentTest {
         .satisfies(e -> assertThat(((DialException) e).kind()).isEqualTo(DialException.Kind.UNRESOLVED));
     assertThat(Duration.ofNanos(System.nanoTime() - started)).as("well within the dial timeout")
         .isLessThan(Duration.ofSeconds(10));
+    AgentMetrics metrics = loopback.agent.metrics();
+    assertThat(metrics.dials(AgentMetrics.DialResult.REFUSED)).isEqualTo(1);
+    assertThat(metrics.dials(AgentMetrics.DialResult.UNRESOLVED)).isEqualTo(1);
+    assertThat(metrics.dials(AgentMetrics.DialResult.CONNECTED)).isZero();
   }
 
   @Test

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.tunnel.TunnelIntercepts;
-import io.devproxy.sandbox.http.RestServer;
+import io.devproxy.e2e.outbound.ProxiedGreeter;
+import io.devproxy.sandbox.http.SampleApp;
 import io.devproxy.tunnel.pki.UserPki;
 import java.io.File;
 import java.io.IOException;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * resolver knows {@code catalog} and {@code catalog.shop.svc.cluster.local} (a hosts file standing in for the
  * cluster's DNS) — names nothing on this side resolves. Real clients, configured only by what {@code devproxy run}
  * puts in their environment: curl over SOCKS5 (socks5h), HTTP CONNECT and an absolute-form proxy request, a Java
- * client through {@code socksProxyHost} and through {@code http.proxyHost}, and a {@code --forward} port.
+ * client through {@code socksProxyHost} and through {@code http.proxyHost}, grpc-java through {@code https.proxyHost},
+ * and a {@code --forward} port.
  */
 class OutboundJarTest {
 
@@ -40,12 +42,12 @@ class OutboundJarTest {
 
   private static Path home;
   private static Process agent;
-  private static RestServer catalog;
+  private static SampleApp catalog;
   private static int catalogPort;
 
   @BeforeAll
   static void start() throws Exception {
-    catalog = new RestServer("catalog-in-the-cluster");
+    catalog = new SampleApp("catalog-in-the-cluster");
     catalogPort = catalog.start().getPort();
     home = root.resolve("home");
     DevproxyHome devproxyHome = DevproxyHome.open(home);
@@ -129,6 +131,15 @@ class OutboundJarTest {
       assertThat(run.stdout()).as(mode).contains("catalog-in-the-cluster");
       assertThat(run.stderr()).as(mode).contains("Picked up JAVA_TOOL_OPTIONS").contains("-DsocksProxyHost=127.0.0.1");
     }
+  }
+
+  @Test
+  void grpcJavaConnectsThroughTheHttpProxyFromJavaToolOptions() throws Exception {
+    Jars.Run run = run(Jars.java(), "-cp", System.getProperty("java.class.path"), ProxiedGreeter.class.getName(),
+        "catalog.shop.svc.cluster.local", Integer.toString(catalogPort));
+
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).contains("served by catalog-in-the-cluster");
   }
 
   @Test
