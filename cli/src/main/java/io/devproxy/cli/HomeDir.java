@@ -13,7 +13,8 @@ import java.util.function.UnaryOperator;
 /**
  * The CLI's view of the daemon's home: {@code $DEVPROXY_HOME}, else {@code ~/.devproxy}. The same layout as
  * the daemon's {@code DevproxyHome} (the CLI does not depend on the daemon module): {@code daemon.sock},
- * {@code logs/daemon.log}, {@code logs/daemon.out}, {@code pki/}.
+ * {@code logs/daemon.log} (rotated to {@code daemon.log.1} … {@code .4}), {@code logs/daemon.out}, {@code pki/},
+ * {@code config.properties}.
  *
  * <p>Immutable; creates nothing until {@link #create()}.
  */
@@ -83,7 +84,11 @@ public final class HomeDir {
     return dir.resolve("logs");
   }
 
-  /** The user's CA and client certificate. */
+  /** The daemon's settings ({@code agentImage}, ports, …); optional. */
+  public Path configFile() {
+    return dir.resolve("config.properties");
+  }
+
   /** The daemon's saved intercepts; a non-empty file means a daemon stopped without leaving them. */
   public Path savedIntercepts() {
     return dir.resolve("state").resolve("intercepts.pb");
@@ -97,6 +102,7 @@ public final class HomeDir {
     }
   }
 
+  /** The user's CA and client certificate. */
   public Path pkiDir() {
     return dir.resolve("pki");
   }

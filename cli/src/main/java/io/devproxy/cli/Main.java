@@ -2,13 +2,14 @@ package io.devproxy.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -22,24 +23,29 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "devproxy",
-    // Subcommands inherit --help and --version.
+    // Subcommands inherit --help and --version, the section headings and the footer.
     scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Run one service of a Kubernetes application locally: requests carrying your header reach it.",
-    subcommands = {
-      InterceptCommand.class,
-      RunCommand.class,
-      LeaveCommand.class,
-      StatusCommand.class,
-      QuitCommand.class,
-      CertsCommand.class,
-      AutoComplete.GenerateCompletion.class,
-      io.devproxy.cli.demo.DemoCommand.class,
-      ListCommand.class,
-      RbacCommand.class,
-      UninstallCommand.class,
-      PreviewCommand.class
+    descriptionHeading = "%n",
+    parameterListHeading = "%nParameters:%n",
+    optionListHeading = "%nOptions:%n",
+    commandListHeading = "%nCommands:%n",
+    footerHeading = "%nEnvironment:%n",
+    footer = {
+      "  DEVPROXY_HOME   the daemon's directory (default: ~/.devproxy)",
+      "  DEVPROXY_DEBUG  set to anything for stack traces on stderr",
+      "",
+      "Exit codes:",
+      "  0  success",
+      "  2  a bad flag or argument, or a request that cannot be done as asked",
+      "  3  this machine's setup: a config file, a certificate, a busy port",
+      "  4  the cluster or an agent failed or refused",
+      "  5  a devproxy bug: run again with DEVPROXY_DEBUG=1 and report it",
+      "  6  the daemon cannot be reached or started",
+      "  7  no Java 17 or newer to run devproxy with (bin/devproxy)",
+      "  other  the exit code of the command run after '--' (run, intercept)"
     })
 public final class Main implements Callable<Integer> {
 
@@ -60,17 +66,36 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    QuickStart.apply(args.length == 0 ? "" : args[0]);
     if (System.getenv(DEBUG_ENV) == null) {
       // gRPC and Netty log to stderr through JUL; the CLI's stderr is for its own one-line errors.
       Logger.getLogger("").setLevel(Level.SEVERE);
     }
-    System.exit(commandLine(new Main()).execute(args));
+    System.exit(commandLine(new Main(), args).execute(args));
   }
 
-  /** {@code main} wrapped in a command line with devproxy's error handling and exit codes. */
+  /** {@code main} wrapped in a command line with devproxy's error handling and exit codes, every subcommand in it. */
   public static CommandLine commandLine(Main main) {
+    return withHandlers(Subcommands.addAll(new CommandLine(main)));
+  }
+
+  /**
+   * {@link #commandLine(Main)} for one run with {@code args}: when they start with a subcommand's name, the command
+   * line holds that subcommand alone, so picocli reflects over one command's annotations instead of all of them (a
+   * good part of a short command's start-up). Usage, errors and exit codes are the same as with every subcommand.
+   */
+  static CommandLine commandLine(Main main, String... args) {
+    CommandLine commandLine = new CommandLine(main);
+    if (!Subcommands.addOnly(commandLine, args.length == 0 ? "" : args[0])) {
+      Subcommands.addAll(commandLine);
+    }
+    return withHandlers(commandLine);
+  }
+
+  private static CommandLine withHandlers(CommandLine commandLine) {
     ErrorHandler errors = new ErrorHandler(System.getenv(DEBUG_ENV) != null);
-    return new CommandLine(main)
+    return commandLine
+        .setExecutionStrategy(Main::versionOrRun)
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(errors)
         .setParameterExceptionHandler(errors)
@@ -91,7 +116,24 @@ public final class Main implements Callable<Integer> {
     throw FlagChecks.missingSubcommand(spec);
   }
 
-  /** {@code --version}: this build's version, from the jar manifest. */
+  /**
+   * {@code --version} (on any command) prints {@link VersionInfo}, which asks the running daemon; anything else runs
+   * as picocli runs it. Not through picocli's version provider: picocli also calls that while it builds the commands.
+   */
+  private static int versionOrRun(ParseResult parseResult) {
+    for (ParseResult command = parseResult; command != null; command = command.subcommand()) {
+      if (command.isVersionHelpRequested() && !command.isUsageHelpRequested()) {
+        CommandLine root = parseResult.commandSpec().commandLine();
+        PrintWriter out = command.commandSpec().commandLine().getOut();
+        VersionInfo.lines(((Main) root.getCommand()).connector, version()).forEach(out::println);
+        out.flush();
+        return ExitCodes.OK;
+      }
+    }
+    return new CommandLine.RunLast().execute(parseResult);
+  }
+
+  /** picocli's version: this build's alone (see {@link #versionOrRun}). */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
@@ -99,6 +141,7 @@ public final class Main implements Callable<Integer> {
     }
   }
 
+  /** This build's version, from the jar manifest; {@code dev} when run from classes. */
   static String version() {
     String version = Main.class.getPackage().getImplementationVersion();
     return version != null ? version : "dev";

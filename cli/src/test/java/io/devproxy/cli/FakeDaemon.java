@@ -51,6 +51,7 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
   final List<InterceptRequest> interceptRequests = new CopyOnWriteArrayList<>();
   final List<String> leaves = new CopyOnWriteArrayList<>();
   final AtomicInteger quits = new AtomicInteger();
+  final AtomicInteger statusCalls = new AtomicInteger();
   final List<ListRequest> listRequests = new CopyOnWriteArrayList<>();
   volatile ListReply listReply = ListReply.newBuilder().setNamespace("default").build();
   volatile StatusReply status = StatusReply.newBuilder().setVersion("9.9.9").setPid(321).setHome("/h").build();
@@ -227,6 +228,7 @@ final class FakeDaemon extends DaemonGrpc.DaemonImplBase implements AutoCloseabl
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusReply> observer) {
+    statusCalls.incrementAndGet();
     if (failed(observer)) {
       return;
     }

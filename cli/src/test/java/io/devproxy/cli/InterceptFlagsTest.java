@@ -163,7 +163,7 @@ class InterceptFlagsTest {
 
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err())
-        .startsWith("devproxy: missing command; one of: intercept, run, leave, status, quit, certs, generate-completion")
+        .startsWith("devproxy: missing command; one of: intercept, run, leave, status, logs, quit, certs, generate-completion")
         .endsWith("Run 'devproxy --help'." + System.lineSeparator());
   }
 
@@ -185,7 +185,7 @@ class InterceptFlagsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"intercept", "leave", "status", "quit", "certs", "certs agent", "uninstall"})
+  @CsvSource({"intercept", "leave", "status", "logs", "quit", "certs", "certs agent", "uninstall"})
   void everyCommandHasHelp(String command) {
     List<String> args = new ArrayList<>(List.of(command.split(" ")));
     args.add("--help");

@@ -64,7 +64,8 @@ public final class Daemon implements AutoCloseable {
       group = EventLoops.newGroup("devproxy-daemon", 0);
       intercepts = requireNonNull(factory.create(home, group), "InterceptsFactory.create returned null");
       outbound = OutboundService.start(config.outboundPort(), intercepts, group);
-      DaemonInfo info = new DaemonInfo(version(), ProcessHandle.current().pid(), home.dir().toString());
+      DaemonInfo info = new DaemonInfo(version(), ProcessHandle.current().pid(), home.dir().toString(),
+          config.agentImage());
       controlServer = new ControlServer(home.socket(),
           new DaemonService(intercepts, info, this::closeAsync, new ServiceLister(), outbound), group);
       controlServer.start();

@@ -1,5 +1,6 @@
 package io.devproxy.daemon;
 
+import io.devproxy.tunnel.AgentImage;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdmi
     Duration rolloutTimeout, String previewDomain, int outboundPort) {
 
   /** The image repository the default image reference names; its tag is the daemon's version. */
-  public static final String DEFAULT_IMAGE_REPOSITORY = "ghcr.io/devproxy/traffic-agent";
+  public static final String DEFAULT_IMAGE_REPOSITORY = AgentImage.DEFAULT_REPOSITORY;
 
   private static final Set<String> KEYS =
       Set.of("agentImage", "agentTunnelPort", "agentAdminPort", "leaseSeconds", "rolloutTimeoutSeconds",
@@ -56,7 +57,7 @@ public record DaemonConfig(String agentImage, int agentTunnelPort, int agentAdmi
    * outbound port.
    */
   public static DaemonConfig defaults() {
-    return new DaemonConfig(DEFAULT_IMAGE_REPOSITORY + ":" + Daemon.version(), 8443, 9901, Duration.ofSeconds(30),
+    return new DaemonConfig(AgentImage.defaultFor(Daemon.version()), 8443, 9901, Duration.ofSeconds(30),
         Duration.ofSeconds(120), "", 0);
   }
 

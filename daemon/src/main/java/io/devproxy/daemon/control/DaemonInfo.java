@@ -8,10 +8,12 @@ import static java.util.Objects.requireNonNull;
  * @param version the daemon's version ({@code dev} when not run from a released jar)
  * @param pid the daemon's process id
  * @param home the daemon's home directory
+ * @param agentImage the traffic-agent image intercepts inject by default
  */
-public record DaemonInfo(String version, long pid, String home) {
+public record DaemonInfo(String version, long pid, String home, String agentImage) {
   public DaemonInfo {
     requireNonNull(version, "version");
     requireNonNull(home, "home");
+    requireNonNull(agentImage, "agentImage");
   }
 }

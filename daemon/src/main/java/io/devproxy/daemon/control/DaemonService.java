@@ -152,6 +152,7 @@ public final class DaemonService extends DaemonGrpc.DaemonImplBase {
         .setVersion(info.version())
         .setPid(info.pid())
         .setHome(info.home())
+        .setAgentImage(info.agentImage())
         .addAllIntercepts(intercepts.list())
         .setOutbound(outbound == null ? Outbound.newBuilder().setError("this daemon has no outbound proxy").build()
             : outbound.describe())

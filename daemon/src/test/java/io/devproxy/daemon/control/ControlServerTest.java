@@ -66,7 +66,7 @@ class ControlServerTest {
   }
 
   private ControlServer newServer() {
-    DaemonService service = new DaemonService(intercepts, new DaemonInfo("1.2.3", 4242, dir.toString()), quit::countDown);
+    DaemonService service = new DaemonService(intercepts, new DaemonInfo("1.2.3", 4242, dir.toString(), "registry.example/agent:1.2.3"), quit::countDown);
     ControlServer server = new ControlServer(socket, service, group);
     closeables.add(server);
     return server;
@@ -102,6 +102,7 @@ class ControlServerTest {
     assertThat(status.getVersion()).isEqualTo("1.2.3");
     assertThat(status.getPid()).isEqualTo(4242);
     assertThat(status.getHome()).isEqualTo(dir.toString());
+    assertThat(status.getAgentImage()).isEqualTo("registry.example/agent:1.2.3");
     assertThat(status.getInterceptsList()).containsExactly(info);
   }
 

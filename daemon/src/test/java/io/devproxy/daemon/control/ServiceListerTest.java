@@ -79,7 +79,7 @@ class ServiceListerTest {
 
   private ControlClient start(ServiceLister lister) throws DevproxyException {
     DaemonService service =
-        new DaemonService(new FakeIntercepts(), new DaemonInfo("1.2.3", 1, dir.toString()), () -> {}, lister, null);
+        new DaemonService(new FakeIntercepts(), new DaemonInfo("1.2.3", 1, dir.toString(), "agent:1.2.3"), () -> {}, lister, null);
     Path socket = dir.resolve("daemon.sock");
     ControlServer control = new ControlServer(socket, service, group);
     closeables.add(control);
