@@ -17,25 +17,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LocalForwardsTest {
-
-  private static ProxyFixture fixture;
-
-  @BeforeAll
-  static void startServers() throws IOException {
-    fixture = new ProxyFixture();
-  }
-
-  @AfterAll
-  static void stopServers() throws IOException {
-    fixture.close();
-  }
+class LocalForwardsTest extends FixtureTest {
 
   @Test
   void aForwardPortReachesTheNamedService() throws Exception {

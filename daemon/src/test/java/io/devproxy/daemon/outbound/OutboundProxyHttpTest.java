@@ -3,54 +3,19 @@ package io.devproxy.daemon.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OutboundProxyHttpTest {
+class OutboundProxyHttpTest extends RunningProxyTest {
 
-  private static ProxyFixture fixture;
-  private LoopbackDialer dialer;
-  private OutboundProxy proxy;
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startServers() throws IOException {
-    fixture = new ProxyFixture();
-  }
-
-  @AfterAll
-  static void stopServers() throws IOException {
-    fixture.close();
-  }
-
-  @BeforeEach
-  void startProxy() throws Exception {
-    dialer = fixture.dialer();
-    proxy = fixture.proxy(dialer);
-  }
-
-  @AfterEach
-  void stopProxy() {
-    try {
-      ProxyFixture.assertClean(proxy, dialer);
-    } finally {
-      proxy.close();
-    }
-  }
 
   @Test
   void curlTunnelsThroughConnect() throws Exception {
@@ -201,9 +166,5 @@ class OutboundProxyHttpTest {
           .endsWith("devproxy: the request head is larger than 64 KiB\n");
     }
     assertThat(dialer.dials()).isEmpty();
-  }
-
-  private String address() {
-    return "127.0.0.1:" + proxy.address().getPort();
   }
 }

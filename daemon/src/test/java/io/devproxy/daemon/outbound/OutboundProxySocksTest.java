@@ -16,44 +16,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OutboundProxySocksTest {
-
-  private static ProxyFixture fixture;
-  private LoopbackDialer dialer;
-  private OutboundProxy proxy;
-
-  @BeforeAll
-  static void startServers() throws IOException {
-    fixture = new ProxyFixture();
-  }
-
-  @AfterAll
-  static void stopServers() throws IOException {
-    fixture.close();
-  }
-
-  @BeforeEach
-  void startProxy() throws Exception {
-    dialer = fixture.dialer();
-    proxy = fixture.proxy(dialer);
-  }
-
-  @AfterEach
-  void stopProxy() {
-    try {
-      ProxyFixture.assertClean(proxy, dialer);
-    } finally {
-      proxy.close();
-    }
-  }
+class OutboundProxySocksTest extends RunningProxyTest {
 
   @Test
   void curlSocks5hReachesTheNamedServiceWithTheNameUnresolved() throws Exception {
@@ -223,9 +188,5 @@ class OutboundProxySocksTest {
 
       assertThat(client.readToEnd()).isEqualTo("last words\n");
     }
-  }
-
-  private String address() {
-    return "127.0.0.1:" + proxy.address().getPort();
   }
 }

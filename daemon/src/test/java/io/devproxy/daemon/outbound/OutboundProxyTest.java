@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.netty.channel.Channel;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -16,28 +15,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /** The proxy's life cycle: listening, deadlines, closing, and dials that outlive their client. */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-class OutboundProxyTest {
+class OutboundProxyTest extends FixtureTest {
 
   private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-
-  private static ProxyFixture fixture;
-
-  @BeforeAll
-  static void startServers() throws IOException {
-    fixture = new ProxyFixture();
-  }
-
-  @AfterAll
-  static void stopServers() throws IOException {
-    fixture.close();
-  }
 
   @Test
   void listensOnLoopbackOnly() throws Exception {
