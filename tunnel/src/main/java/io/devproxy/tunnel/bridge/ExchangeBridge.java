@@ -8,6 +8,7 @@ import io.devproxy.proto.tunnel.Protocol;
 import io.devproxy.tunnel.http.ErrorResponses;
 import io.devproxy.tunnel.http.HttpFrames;
 import io.devproxy.tunnel.netty.ChannelEvents;
+import io.devproxy.tunnel.netty.RequestWindow;
 import io.grpc.Status;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -68,9 +69,6 @@ public final class ExchangeBridge implements ChannelEvents {
     DAEMON
   }
 
-  /** At most this many frames are requested ahead of the channel (see {@link #requestFrames()}). */
-  static final int REQUEST_WINDOW = 16;
-
   private final Channel channel;
   private final boolean http2;
   private final Side side;
@@ -78,15 +76,13 @@ public final class ExchangeBridge implements ChannelEvents {
   private final Listener listener;
   private final String sessionId;
   private final Protocol callerProtocol;
+  private final RequestWindow window;
 
   // Confined to channel.eventLoop().
   private boolean started;
   private boolean sentEnd;
   private boolean wroteEnd;
   private boolean wroteHead;
-  private boolean requestPending;
-  /** Frames asked of the stream and not yet received. */
-  private int requested;
   private boolean headRequest;
   private boolean skipInformationalLast;
   private boolean sentReset;
@@ -109,6 +105,7 @@ public final class ExchangeBridge implements ChannelEvents {
     this.sessionId = requireNonNull(sessionId, "sessionId");
     this.callerProtocol = requireNonNull(callerProtocol, "callerProtocol");
     this.listener = requireNonNull(listener, "listener");
+    this.window = new RequestWindow(channel, call);
   }
 
   public Channel channel() {
@@ -223,7 +220,7 @@ public final class ExchangeBridge implements ChannelEvents {
   }
 
   private void writeFrame(ExchangeFrame frame) {
-    requested = Math.max(0, requested - 1);
+    window.received();
     if (done || wroteEnd) {
       return;
     }
@@ -272,23 +269,10 @@ public final class ExchangeBridge implements ChannelEvents {
     });
   }
 
-  /**
-   * Keeps up to {@link #REQUEST_WINDOW} frames requested while the channel is writable, asking in batches of
-   * at least half the window: one frame at a time would make every frame wait for a hop between the gRPC
-   * transport's thread and the channel's. The channel's own high-water mark still bounds what it holds.
-   */
+  /** Keeps frames requested ahead of the channel ({@link RequestWindow}). */
   private void requestFrames() {
-    if (done) {
-      return;
-    }
-    if (!channel.isWritable()) {
-      requestPending = true;
-      return;
-    }
-    int wanted = REQUEST_WINDOW - requested;
-    if (wanted >= REQUEST_WINDOW / 2) {
-      requested += wanted;
-      call.request(wanted);
+    if (!done) {
+      window.fill();
     }
   }
 
@@ -301,9 +285,8 @@ public final class ExchangeBridge implements ChannelEvents {
   @Override
   public void onChannelWritable() {
     runOnLoop(() -> {
-      if (requestPending && !done && channel.isWritable()) {
-        requestPending = false;
-        requestFrames();
+      if (!done) {
+        window.onWritable();
       }
     });
   }

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.devproxy.proto.tunnel.DialFrame;
 import io.devproxy.proto.tunnel.End;
 import io.devproxy.tunnel.netty.NetworkErrors;
+import io.devproxy.tunnel.netty.RequestWindow;
 import io.grpc.Status;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -34,7 +35,7 @@ import java.util.logging.Logger;
  *
  * <p>Flow control is end to end: the channel is read (AUTO_READ off) only while the gRPC stream {@linkplain
  * CallStreamObserver#isReady() is ready}, and frames are {@linkplain CallStreamObserver#request(int) requested}
- * only while the channel is writable, at most {@link #REQUEST_WINDOW} ahead.
+ * only while the channel is writable, at most a {@link RequestWindow} ahead.
  *
  * <p>Threading: the handler's own methods run on the channel's event loop; the stream's events ({@link
  * #onFrame}, {@link #onCallReady}, {@link #onCallError}, {@link #onCallCompleted}) may come from any thread and
@@ -52,18 +53,15 @@ public final class DialRelay extends ChannelInboundHandlerAdapter {
     DAEMON
   }
 
-  static final int REQUEST_WINDOW = 16;
-
   private final Channel channel;
   private final CallStreamObserver<DialFrame> call;
   private final Side side;
+  private final RequestWindow window;
 
   // Confined to channel.eventLoop().
   private boolean started;
   private boolean sentEnd;
   private boolean wroteEnd;
-  private boolean requestPending;
-  private int requested;
   private boolean done;
 
   /**
@@ -75,6 +73,7 @@ public final class DialRelay extends ChannelInboundHandlerAdapter {
     this.channel = requireNonNull(channel, "channel");
     this.call = requireNonNull(call, "call");
     this.side = requireNonNull(side, "side");
+    this.window = new RequestWindow(channel, call);
   }
 
   /**
@@ -168,9 +167,8 @@ public final class DialRelay extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (requestPending && channel.isWritable()) {
-      requestPending = false;
-      requestFrames();
+    if (!done && !wroteEnd) {
+      window.onWritable();
     }
     ctx.fireChannelWritabilityChanged();
   }
@@ -183,7 +181,7 @@ public final class DialRelay extends ChannelInboundHandlerAdapter {
   }
 
   private void writeFrame(DialFrame frame) {
-    requested = Math.max(0, requested - 1);
+    window.received();
     if (done || wroteEnd) {
       return;
     }
@@ -216,17 +214,8 @@ public final class DialRelay extends ChannelInboundHandlerAdapter {
   }
 
   private void requestFrames() {
-    if (done || wroteEnd) {
-      return;
-    }
-    if (!channel.isWritable()) {
-      requestPending = true;
-      return;
-    }
-    int wanted = REQUEST_WINDOW - requested;
-    if (wanted >= REQUEST_WINDOW / 2) {
-      requested += wanted;
-      call.request(wanted);
+    if (!done && !wroteEnd) {
+      window.fill();
     }
   }
 
