@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +40,7 @@ class OutboundJarTest {
   @TempDir static Path root;
 
   private static Path home;
-  private static Process agent;
+  private static ChildProcess agent;
   private static SampleApp catalog;
   private static int catalogPort;
 
@@ -65,7 +64,7 @@ class OutboundJarTest {
         .redirectErrorStream(true)
         .redirectOutput(root.resolve("agent.log").toFile());
     builder.environment().put("JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
-    agent = builder.start();
+    agent = ChildProcess.start(builder, "agent", Duration.ofSeconds(10));
     awaitReady(adminPort);
     Jars.Run intercept = Jars.cli(home, "intercept", "catalog-dev", "--agent-address", "127.0.0.1:" + tunnelPort,
         "--port", "18080");
@@ -80,10 +79,7 @@ class OutboundJarTest {
       }
     } finally {
       if (agent != null) {
-        agent.destroy();
-        if (!agent.waitFor(10, TimeUnit.SECONDS)) {
-          agent.destroyForcibly();
-        }
+        agent.close();
       }
       if (catalog != null) {
         catalog.close();
@@ -193,7 +189,7 @@ class OutboundJarTest {
         .timeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (System.nanoTime() < deadline) {
-      if (!agent.isAlive()) {
+      if (!agent.process().isAlive()) {
         throw new AssertionError("the agent exited: " + Files.readString(root.resolve("agent.log")));
       }
       try {

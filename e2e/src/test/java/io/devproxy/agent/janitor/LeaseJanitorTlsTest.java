@@ -2,27 +2,17 @@ package io.devproxy.agent.janitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.devproxy.agent.admin.AgentMetrics;
 import io.devproxy.agent.janitor.JanitorFixtures.LogRecorder;
 import io.devproxy.tunnel.pki.CertificateAuthority;
-import io.devproxy.tunnel.pki.IssuedCertificate;
 import io.devproxy.tunnel.pki.Pem;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,52 +24,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LeaseJanitorTlsTest {
 
-  private static final char[] PASSWORD = "test".toCharArray();
 
   @TempDir
   Path tmp;
 
-  private HttpsServer apiServer;
+  private LeaseApiStandIn apiServer;
   private CertificateAuthority clusterCa;
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
   private final List<String> paths = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void startApiServer() throws Exception {
-    clusterCa = CertificateAuthority.loadOrCreate(tmp.resolve("cluster-ca"), "kubernetes");
-    IssuedCertificate serving = clusterCa.issueServer("kube-apiserver", List.of("kubernetes.default.svc"),
-        List.of("127.0.0.1"), Duration.ofDays(1));
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("apiserver", serving.privateKey(), PASSWORD, serving.chain().toArray(new Certificate[0]));
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keyManagers.init(keys, PASSWORD);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(keyManagers.getKeyManagers(), null, null);
-
-    apiServer = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    apiServer.setHttpsConfigurator(new HttpsConfigurator(tls));
-    apiServer.createContext("/", exchange -> {
+    apiServer = LeaseApiStandIn.start(tmp.resolve("cluster-ca"), exchange -> {
       authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
       paths.add(exchange.getRequestURI().toString());
-      byte[] body = "{\"kind\":\"LeaseList\",\"apiVersion\":\"coordination.k8s.io/v1\",\"items\":[]}"
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
     });
-    apiServer.start();
+    clusterCa = apiServer.clusterCa();
   }
 
   @AfterEach
   void stopApiServer() {
-    apiServer.stop(0);
+    apiServer.close();
   }
 
   private Map<String, String> kubernetesServiceEnv() {
     return Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1",
-        "KUBERNETES_SERVICE_PORT", String.valueOf(apiServer.getAddress().getPort()));
+        "KUBERNETES_SERVICE_PORT", String.valueOf(apiServer.port()));
   }
 
   private JanitorConfig config(Path serviceAccount) {
@@ -139,6 +109,6 @@ class LeaseJanitorTlsTest {
 
     assertThat(noHost).hasMessage("KUBERNETES_SERVICE_HOST is not set, so the API server is unknown");
     assertThat(noCa).hasMessage("no CA certificate at " + sa.resolve("ca.crt") + " to verify the API server https://"
-        + "127.0.0.1:" + apiServer.getAddress().getPort());
+        + "127.0.0.1:" + apiServer.port());
   }
 }

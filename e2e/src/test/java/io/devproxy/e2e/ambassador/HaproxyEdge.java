@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 import static org.awaitility.Awaitility.await;
 
 import io.devproxy.daemon.ambassador.ServiceRef;
+import io.devproxy.e2e.ChildProcess;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.File;
 import java.io.IOException;
@@ -50,17 +51,13 @@ public final class HaproxyEdge implements AutoCloseable {
   private final int port;
   private final String config;
   private final Path log;
-  private final Process process;
-  private final Thread reaper;
-  private boolean closed;
+  private final ChildProcess process;
 
-  private HaproxyEdge(int port, String config, Path log, Process process) {
+  private HaproxyEdge(int port, String config, Path log, ChildProcess process) {
     this.port = port;
     this.config = config;
     this.log = log;
     this.process = process;
-    this.reaper = new Thread(process::destroyForcibly, "haproxy-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /**
@@ -105,9 +102,10 @@ public final class HaproxyEdge implements AutoCloseable {
       check.destroyForcibly();
       throw new IllegalStateException("haproxy rejected " + cfg + ":\n" + Files.readString(log) + "\n" + config);
     }
-    Process process = new ProcessBuilder(haproxy.toString(), "-db", "-f", cfg.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    HaproxyEdge edge = new HaproxyEdge(port, config, log, process);
+    ChildProcess child = ChildProcess.start(new ProcessBuilder(haproxy.toString(), "-db", "-f", cfg.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()), "haproxy", STOP_TIMEOUT);
+    Process process = child.process();
+    HaproxyEdge edge = new HaproxyEdge(port, config, log, child);
     try {
       await("haproxy listening on port " + port).atMost(START_TIMEOUT).pollDelay(Duration.ZERO)
           .pollInterval(Duration.ofMillis(20)).until(() -> !process.isAlive() || accepts(port));
@@ -149,26 +147,10 @@ public final class HaproxyEdge implements AutoCloseable {
 
   /** Stops haproxy (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway; the process is already gone
-    }
+  public void close() {
+    process.close();
   }
+
 
   // Debian installs it in /usr/sbin, which is not on a non-root user's PATH.
   private static Optional<Path> executable() {

@@ -3,8 +3,7 @@ package io.devproxy.e2e.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import io.devproxy.agent.janitor.LeaseApiStandIn;
 import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.kube.AgentSpec;
 import io.devproxy.daemon.kube.InjectedAgentContainer;
@@ -13,27 +12,20 @@ import io.devproxy.e2e.image.ChrootContainer.Mount;
 import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.sandbox.http.RestServer;
 import io.devproxy.tunnel.netty.EventLoops;
-import io.devproxy.tunnel.pki.CertificateAuthority;
-import io.devproxy.tunnel.pki.IssuedCertificate;
 import io.devproxy.tunnel.pki.Pem;
 import io.devproxy.tunnel.pki.UserPki;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +33,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +50,6 @@ class AgentImageChrootTest {
   private static final String NAMESPACE = "shop";
   private static final String TOKEN = "image-test-token";
   private static final String SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
-  private static final char[] PASSWORD = "test".toCharArray();
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir
@@ -89,7 +78,7 @@ class AgentImageChrootTest {
 
     RestServer cluster = start(new RestServer("cluster"));
     RestServer local = start(new RestServer("local"));
-    HttpsServer apiServer = apiServer();
+    LeaseApiStandIn apiServer = apiServer();
     AgentSpec agent = new AgentSpec("ghcr.io/devproxy/traffic-agent:test", freePort(), freePort(),
         AgentSpec.defaultResources(), AgentSpec.tlsSecretName("orders"));
     int listenPort = freePort();
@@ -108,7 +97,7 @@ class AgentImageChrootTest {
     Map<String, String> kubeletEnv = Map.of(
         "HOSTNAME", "orders-7c9d8f6b5-x2x4q",
         "KUBERNETES_SERVICE_HOST", "127.0.0.1",
-        "KUBERNETES_SERVICE_PORT", Integer.toString(apiServer.getAddress().getPort()),
+        "KUBERNETES_SERVICE_PORT", Integer.toString(apiServer.port()),
         // The pod's 10 s would make this test wait that long for the janitor's first call.
         "DEVPROXY_LEASE_JANITOR_INTERVAL", "PT0.5S");
 
@@ -184,12 +173,11 @@ class AgentImageChrootTest {
   }
 
   /** The pod's ServiceAccount volume: token, namespace and the API server's CA. */
-  private Path serviceAccount(HttpsServer apiServer) throws IOException {
+  private Path serviceAccount(LeaseApiStandIn apiServer) throws IOException {
     Path dir = Files.createDirectories(work.resolve("serviceaccount"));
     Files.writeString(dir.resolve("token"), TOKEN);
     Files.writeString(dir.resolve("namespace"), NAMESPACE);
-    Pem.writeCertificates(dir.resolve("ca.crt"), List.of(CertificateAuthority.loadOrCreate(work.resolve("cluster-ca"),
-        "kubernetes").certificate()));
+    Pem.writeCertificates(dir.resolve("ca.crt"), List.of(apiServer.clusterCa().certificate()));
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.toList()) {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
@@ -200,32 +188,11 @@ class AgentImageChrootTest {
   }
 
   /** An API server on 127.0.0.1 with a certificate from the cluster CA, answering every call with no Leases. */
-  private HttpsServer apiServer() throws Exception {
-    CertificateAuthority clusterCa = CertificateAuthority.loadOrCreate(work.resolve("cluster-ca"), "kubernetes");
-    IssuedCertificate serving = clusterCa.issueServer("kube-apiserver", List.of("kubernetes.default.svc"),
-        List.of("127.0.0.1"), Duration.ofDays(1));
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("apiserver", serving.privateKey(), PASSWORD, serving.chain().toArray(new Certificate[0]));
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keyManagers.init(keys, PASSWORD);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(keyManagers.getKeyManagers(), null, null);
-
-    HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(tls));
-    server.createContext("/", exchange -> {
-      apiCalls.add(exchange.getRequestHeaders().getFirst("Authorization") + " " + exchange.getRequestMethod() + " "
-          + exchange.getRequestURI());
-      byte[] body = "{\"kind\":\"LeaseList\",\"apiVersion\":\"coordination.k8s.io/v1\",\"items\":[]}"
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    server.start();
-    started.add(() -> server.stop(0));
+  private LeaseApiStandIn apiServer() throws Exception {
+    LeaseApiStandIn server = LeaseApiStandIn.start(work.resolve("cluster-ca"), exchange ->
+        apiCalls.add(exchange.getRequestHeaders().getFirst("Authorization") + " " + exchange.getRequestMethod() + " "
+            + exchange.getRequestURI()));
+    started.add(server::close);
     return server;
   }
 

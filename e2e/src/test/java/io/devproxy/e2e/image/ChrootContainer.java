@@ -2,6 +2,7 @@ package io.devproxy.e2e.image;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.e2e.ChildProcess;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -49,18 +49,16 @@ final class ChrootContainer implements AutoCloseable {
       new String[] {"zero", "1", "5"}, new String[] {"full", "1", "7"}, new String[] {"random", "1", "8"},
       new String[] {"urandom", "1", "9"}, new String[] {"tty", "5", "0"});
 
+  private final ChildProcess child;
   private final Process process;
   private final Path rootfs;
   private final Path log;
-  private final Thread reaper;
-  private boolean closed;
 
-  private ChrootContainer(Process process, Path rootfs, Path log) {
-    this.process = process;
+  private ChrootContainer(ChildProcess child, Path rootfs, Path log) {
+    this.child = child;
+    this.process = child.process();
     this.rootfs = rootfs;
     this.log = log;
-    this.reaper = new Thread(process::destroyForcibly, "chroot-container-reaper");
-    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /** Why containers cannot run here (not Linux, not root, a tool missing); empty when they can. */
@@ -172,10 +170,10 @@ final class ChrootContainer implements AutoCloseable {
         "--setgid", Long.toString(gid), "--setuid", Long.toString(uid), "--"));
     line.addAll(command);
 
-    Process process = new ProcessBuilder(line).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    process.getOutputStream().close();
-    return new ChrootContainer(process, rootfs, log);
+    ChildProcess child = ChildProcess.start(new ProcessBuilder(line).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())), "chroot-container", STOP_TIMEOUT);
+    child.process().getOutputStream().close();
+    return new ChrootContainer(child, rootfs, log);
   }
 
   /** The process: after the execs, the entrypoint's. */
@@ -242,25 +240,9 @@ final class ChrootContainer implements AutoCloseable {
   /** Stops the process (SIGTERM, then SIGKILL after 10 s) and waits for it. Idempotent. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway; the process is already gone
-    }
+    child.close();
   }
+
 
   private static Optional<Long> passwdGroup(Path rootfs, long uid) throws IOException {
     Path passwd = rootfs.resolve("etc/passwd");
