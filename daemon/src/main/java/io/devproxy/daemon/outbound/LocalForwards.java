@@ -6,11 +6,9 @@ import io.devproxy.proto.daemon.ForwardInfo;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -60,7 +58,8 @@ public final class LocalForwards implements AutoCloseable {
       Channel listener;
       try {
         listener = LoopbackListeners.bind(group, new InetSocketAddress(InetAddress.getLoopbackAddress(),
-            spec.localPort()), new ForwardInitializer(spec, dialer, connections));
+            spec.localPort()), connections, pipeline -> pipeline.addLast(
+            new PendingDialHandler(dialer, spec.host(), spec.port(), "--forward " + spec, null, null, null)));
       } catch (LoopbackListeners.BindFailure e) {
         listeners.forEach(l -> l.close().awaitUninterruptibly());
         connections.close().awaitUninterruptibly();
@@ -97,25 +96,5 @@ public final class LocalForwards implements AutoCloseable {
       listener.close().awaitUninterruptibly();
     }
     connections.close().awaitUninterruptibly();
-  }
-
-  /** A forward connection: dialed as soon as it is accepted. */
-  private static final class ForwardInitializer extends ChannelInitializer<SocketChannel> {
-    private final ForwardSpec spec;
-    private final Dialer dialer;
-    private final ChannelGroup connections;
-
-    ForwardInitializer(ForwardSpec spec, Dialer dialer, ChannelGroup connections) {
-      this.spec = spec;
-      this.dialer = dialer;
-      this.connections = connections;
-    }
-
-    @Override
-    protected void initChannel(SocketChannel channel) {
-      connections.add(channel);
-      channel.pipeline().addLast(
-          new PendingDialHandler(dialer, spec.host(), spec.port(), "--forward " + spec, null, null, null));
-    }
   }
 }

@@ -66,8 +66,9 @@ public final class OutboundProxy implements AutoCloseable {
     ChannelGroup connections = new DefaultChannelGroup("outbound-proxy", GlobalEventExecutor.INSTANCE, true);
     Channel listener;
     try {
-      listener = LoopbackListeners.bind(group, bind,
-          new OutboundProxyInitializer(dialer, connections, handshakeTimeout));
+      // A deadline for the handshake, and the detector that installs the SOCKS5 or HTTP handlers.
+      listener = LoopbackListeners.bind(group, bind, connections, pipeline -> pipeline.addLast(
+          new HandshakeTimeoutHandler(handshakeTimeout), new ProxyProtocolDetector(dialer)));
     } catch (LoopbackListeners.BindFailure e) {
       throw new DevproxyException(ErrorCategory.CONFIG, "cannot listen for the outbound proxy on "
           + Addresses.target(bind.getAddress().getHostAddress(), bind.getPort()) + ": " + e.getMessage()

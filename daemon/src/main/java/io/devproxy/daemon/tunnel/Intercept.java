@@ -198,7 +198,7 @@ final class Intercept {
     }
   }
 
-  /** The connection of an agent whose session is active, for outbound dials; null when none is. */
+  /** A session of this intercept that is active on its agent, for outbound dials; null when none is. */
   synchronized InterceptSession activeSession() {
     for (InterceptSession session : agents.values()) {
       if (session.snapshot().state() == InterceptSession.State.ACTIVE) {

@@ -387,43 +387,45 @@ public final class TunnelIntercepts implements Intercepts {
    */
   @Override
   public CompletableFuture<DialedConnection> dial(String host, int port) {
-    Intercept via = null;
-    InterceptSession session = null;
-    synchronized (this) {
-      List<Intercept> newestFirst = new ArrayList<>(intercepts.values());
-      Collections.reverse(newestFirst);
-      for (Intercept intercept : newestFirst) {
-        session = intercept.activeSession();
-        if (session != null) {
-          via = intercept;
-          break;
-        }
-      }
-    }
-    if (session == null) {
+    DialVia via = dialVia();
+    if (via == null) {
       return CompletableFuture.failedFuture(new DialException(DialException.Kind.NO_AGENT, "devproxy: no agent to"
           + " dial " + host + ":" + port + " from: outbound connections need an active intercept"
           + " (devproxy intercept SERVICE --port PORT); 'devproxy status' shows its state"));
     }
-    return AgentDial.open(session.connection(), host, port, "agent " + session.agent() + " of intercept '"
-        + via.name() + "'", scheduler).result();
+    return AgentDial.open(via.session().connection(), host, port, "agent " + via.session().agent()
+        + " of intercept '" + via.intercept().name() + "'", scheduler).result();
   }
 
   @Override
   public String via() {
+    DialVia via = dialVia();
+    if (via == null) {
+      return "";
+    }
+    Provisioned provisioned = via.intercept().provisioned();
+    return via.intercept().name() + (provisioned == null
+        ? " (agent at " + via.intercept().request().getAgentAddress() + ")"
+        : " (namespace " + provisioned.binding().getNamespace() + ")");
+  }
+
+  /** An intercept and its active agent session, which outbound connections are dialed through. */
+  private record DialVia(Intercept intercept, InterceptSession session) {}
+
+  /** The newest intercept with an active agent session, or null when none has one. */
+  private DialVia dialVia() {
     List<Intercept> newestFirst;
     synchronized (this) {
       newestFirst = new ArrayList<>(intercepts.values());
     }
     Collections.reverse(newestFirst);
     for (Intercept intercept : newestFirst) {
-      if (intercept.activeSession() != null) {
-        Provisioned provisioned = intercept.provisioned();
-        return intercept.name() + (provisioned == null ? " (agent at " + intercept.request().getAgentAddress() + ")"
-            : " (namespace " + provisioned.binding().getNamespace() + ")");
+      InterceptSession session = intercept.activeSession();
+      if (session != null) {
+        return new DialVia(intercept, session);
       }
     }
-    return "";
+    return null;
   }
 
   @Override
