@@ -8,6 +8,7 @@ import io.devproxy.tunnel.errors.ErrorCategory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +37,68 @@ class DaemonConfigTest {
         rolloutTimeoutSeconds=300
         previewDomain=Preview.Example.com
         outboundPort=1080
+        agentCpuRequest=0.1
+        agentMemoryRequest=100Mi
+        agentCpuLimit=2
+        agentMemoryLimit=0.25Gi
+        agentImagePullSecrets = regcred, mirror.example-creds ,regcred
         """);
 
     DaemonConfig config = DaemonConfig.load(file);
 
     assertThat(config).isEqualTo(new DaemonConfig("registry.example.com/devproxy/agent:1.2", 18443, 19901,
-        Duration.ofSeconds(12), Duration.ofSeconds(300), "preview.example.com", 1080));
+        Duration.ofSeconds(12), Duration.ofSeconds(300), "preview.example.com", 1080,
+        new DaemonConfig.AgentPod("0.1", "100Mi", "2", "0.25Gi", List.of("regcred", "mirror.example-creds"))));
+  }
+
+  @Test
+  void agentResourcesDefaultToTheMeasuredSizingAndNoneLeavesOneOut() throws Exception {
+    Path file = Files.writeString(dir.resolve("config.properties"), """
+        agentMemoryLimit=none
+        agentCpuRequest=none
+        """);
+
+    DaemonConfig.AgentPod pod = DaemonConfig.load(file).agentPod();
+
+    assertThat(DaemonConfig.defaults().agentPod()).isEqualTo(DaemonConfig.AgentPod.DEFAULTS);
+    assertThat(DaemonConfig.AgentPod.DEFAULTS.cpuLimit()).as("no CPU limit: a throttled agent delays requests")
+        .isNull();
+    assertThat(DaemonConfig.AgentPod.DEFAULTS.imagePullSecrets()).isEmpty();
+    assertThat(pod.memoryLimit()).isNull();
+    assertThat(pod.cpuRequest()).isNull();
+    assertThat(pod.memoryRequest()).isEqualTo(DaemonConfig.AgentPod.DEFAULTS.memoryRequest());
+  }
+
+  @Test
+  void badAgentResourcesAndSecretNamesAreConfigErrorsNamingFileAndKey() throws Exception {
+    Path file = dir.resolve("config.properties");
+
+    Files.writeString(file, "agentMemoryLimit=128m\n");
+    DevproxyException milli = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "agentCpuRequest=fast\n");
+    DevproxyException cpu = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "agentMemoryRequest=16Mi\n");
+    DevproxyException small = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "agentMemoryRequest=1Gi\nagentMemoryLimit=512Mi\n");
+    DevproxyException above = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "agentCpuRequest=-1\n");
+    DevproxyException negative = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+    Files.writeString(file, "agentImagePullSecrets=regcred,Bad_Name\n");
+    DevproxyException secret = catchThrowableOfType(DevproxyException.class, () -> DaemonConfig.load(file));
+
+    assertThat(milli.category()).isEqualTo(ErrorCategory.CONFIG);
+    assertThat(milli).hasMessage(file + ": agentMemoryLimit=128m (m is milli: that is 0.128 bytes; write Mi for"
+        + " mebibytes, such as 128Mi)");
+    assertThat(cpu).hasMessage(file + ": agentCpuRequest=fast (expected: a Kubernetes CPU quantity of at least 1m,"
+        + " such as 50m, 0.5 or 1)");
+    assertThat(small).hasMessage(file + ": agentMemoryRequest=16Mi (expected: a Kubernetes memory quantity of at"
+        + " least 32Mi, such as 128Mi or 1Gi)");
+    assertThat(above).hasMessage(file + ": agentMemoryRequest=1Gi is above agentMemoryLimit=512Mi (Kubernetes"
+        + " refuses a request above its limit)");
+    assertThat(negative).hasMessageStartingWith(file + ": agentCpuRequest=-1 (expected:");
+    assertThat(secret.category()).isEqualTo(ErrorCategory.CONFIG);
+    assertThat(secret).hasMessage(file + ": agentImagePullSecrets: 'Bad_Name' is not a Secret name (expected:"
+        + " comma-separated DNS-1123 names like regcred)");
   }
 
   @Test

@@ -18,6 +18,8 @@ public final class Jars {
   public static final Path CLI = REPO.resolve("cli/target/devproxy-cli.jar");
   public static final Path DAEMON = REPO.resolve("daemon/target/devproxy-daemon.jar");
   public static final Path AGENT = REPO.resolve("traffic-agent/target/devproxy-traffic-agent.jar");
+  /** The agent image's JVM flags, which its entrypoint passes as {@code java @jvm.options -jar …}. */
+  public static final Path AGENT_JVM_OPTIONS = REPO.resolve("images/traffic-agent/jvm.options");
 
   private Jars() {}
 

@@ -122,9 +122,8 @@ public final class KubeProvisioner implements Provisioner {
       Previews.requireAmbassador(client, namespace); // before anything changes, not after the rollout
     }
     String agentWorkload = AgentInstaller.agentWorkloadName(mode, target, request.getKey());
-    AgentSpec agent = new AgentSpec(request.getAgentImage().isEmpty() ? config.agentImage() : request.getAgentImage(),
-        config.agentTunnelPort(), config.agentAdminPort(), AgentSpec.defaultResources(),
-        AgentSpec.tlsSecretName(agentWorkload));
+    AgentSpec agent = AgentSpec.of(config,
+        request.getAgentImage().isEmpty() ? config.agentImage() : request.getAgentImage(), agentWorkload);
     AgentInstaller installer = new AgentInstaller(client);
     progress.accept("service " + target.service() + " → " + kindName(target.workloadKind(), target.workloadName())
         + ", container " + target.container() + " port " + target.containerPort() + " (" + mode.id() + " mode)");

@@ -13,7 +13,8 @@ import java.util.Map;
  * object back field for field from the annotation alone.
  *
  * <p>The JSON is an object whose keys are the replaced fields ({@code containers}, {@code volumes} of the pod
- * template, {@code ports} of a Service; a key is absent when the field was null) plus {@code labels} and
+ * template, {@code ports} of a Service; a key is absent when the field was null), {@code imagePullSecrets} when
+ * injection added some ({@link ImagePullSecrets}: those names, removed again on restore), plus {@code labels} and
  * {@code annotations}, each {@code {"key": K, "prior": V, "mapWasNull": B}} describing the one metadata key
  * devproxy set ({@code prior} absent when the key was absent). Keys the user adds meanwhile survive restore.
  */
@@ -52,6 +53,11 @@ final class RestoreRecord {
       fields.put(field, value);
     }
     return this;
+  }
+
+  /** The recorded value of {@code field} as JSON gave it back (a map, list, string, number or boolean); or null. */
+  Object get(String field) {
+    return fields.get(field);
   }
 
   String string(String field) {

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
 /**
  * Where shadow mode's objects are made: a copy of the target Deployment, {@code <name>-devproxy-<key>}, with one
  * replica whose target container is swapped for the agent (as {@link SwapInjection} does), and a Service
- * {@code <service>-devproxy-<key>} with the original's ports that selects only that copy. Pure functions, no API
- * calls; inputs are never modified. The original Deployment and Service are not changed at all.
+ * {@code <service>-devproxy-<key>} with the original's ports that selects only that copy; the copy's pods also get
+ * the agent's image pull Secrets. Pure functions, no API calls; inputs are never modified. The original Deployment
+ * and Service are not changed at all.
  *
  * <p>The copy's pods must not be selected by the original Deployment (its ReplicaSets would count or adopt them)
  * nor by any Service of the namespace (teammates' traffic would reach an agent that has no app and answers
@@ -103,6 +104,8 @@ public final class ShadowInjection {
     PodTemplateSpec template = new PodTemplateSpecBuilder(source.getSpec().getTemplate()).build();
     SwapInjection.replace(template.getSpec(), target, agent,
         AgentContainer.workloadEnv(Workload.DEPLOYMENT, names.deployment(), names.service()));
+    // The copy is deleted, not restored: what was added needs no record.
+    ImagePullSecrets.add(template.getSpec(), agent.imagePullSecrets(), RestoreRecord.create());
     if (template.getMetadata() == null) {
       template.setMetadata(new ObjectMeta());
     }

@@ -32,7 +32,8 @@ import java.util.Set;
  * rename, so they still reach the app. A numeric {@code targetPort} is taken over by pointing the Service port at
  * the agent's port; the app keeps its port. Each changed object is labelled
  * {@code app.kubernetes.io/managed-by: devproxy} and annotated with {@value RestoreRecord#ANNOTATION}, from which
- * {@code restore} gives back the original spec, labels and annotations exactly.
+ * {@code restore} gives back the original spec, labels and annotations exactly. The agent's image pull Secrets are
+ * added to the pod template where it lacks them ({@link ImagePullSecrets}) and removed again on restore.
  */
 public final class SidecarInjection {
 
@@ -205,6 +206,7 @@ public final class SidecarInjection {
     List<Volume> volumes = pod.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(pod.getVolumes());
     volumes.add(AgentContainer.tlsVolume(agent));
     pod.setVolumes(volumes);
+    ImagePullSecrets.add(pod, agent.imagePullSecrets(), record);
     record.writeTo(copy.getMetadata());
     return new Plan<>(copy, true, newService, newService != service, agentPort);
   }
@@ -216,6 +218,7 @@ public final class SidecarInjection {
     }
     pod.setContainers(record.list("containers", Container[].class));
     pod.setVolumes(record.list("volumes", Volume[].class));
+    ImagePullSecrets.restore(pod, record);
     record.eraseFrom(copy.getMetadata());
   }
 

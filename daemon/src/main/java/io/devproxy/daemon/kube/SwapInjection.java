@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * errors, {@link AgentContainer#listenPort}) works the same in every mode. The original name is in the
  * {@value RestoreRecord#ANNOTATION} annotation (key {@code container}), with the whole container list and the
  * volumes, so restore puts the app back exactly, position included. The agent keeps the app's env, envFrom,
- * volumeMounts and ports (see {@link AgentContainer#replacing}), so the Service is not changed. The record also
+ * volumeMounts and ports (see {@link AgentContainer#replacing}), so the Service is not changed. The agent's image
+ * pull Secrets are added as in sidecar mode ({@link ImagePullSecrets}). The record also
  * holds {@code mode: swap} and the session that swapped the workload, so another intercept can say who holds it.
  */
 public final class SwapInjection {
@@ -127,14 +128,15 @@ public final class SwapInjection {
     PodSpec pod = PodTemplates.podSpec(copy);
     int index = replace(pod, target, agent,
         AgentContainer.workloadEnv(target.workloadKind(), target.workloadName(), null));
-    RestoreRecord.create()
+    RestoreRecord record = RestoreRecord.create()
         .put("mode", MODE)
         .put("session", sessionId)
         .put("service", target.service())
         .put("container", target.container())
         .put("containers", PodTemplates.podSpec(current).getContainers())
-        .put("volumes", PodTemplates.podSpec(current).getVolumes())
-        .writeTo(copy.getMetadata());
+        .put("volumes", PodTemplates.podSpec(current).getVolumes());
+    ImagePullSecrets.add(pod, agent.imagePullSecrets(), record);
+    record.writeTo(copy.getMetadata());
     return new Plan<>(copy, false, AgentContainer.listenPort(pod.getContainers().get(index)));
   }
 

@@ -30,6 +30,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -104,8 +106,11 @@ class KubeProvisionerTest {
   }
 
   private KubeProvisioner provisioner(UserPki pki, String previewDomain) {
-    DaemonConfig config = new DaemonConfig("registry.example.com/devproxy/agent:1", 8443, 9901, Duration.ofSeconds(30),
-        Duration.ofSeconds(30), previewDomain);
+    return provisioner(pki, new DaemonConfig("registry.example.com/devproxy/agent:1", 8443, 9901,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), previewDomain));
+  }
+
+  private KubeProvisioner provisioner(UserPki pki, DaemonConfig config) {
     KubeProvisioner p = new KubeProvisioner(pki, config, options -> server.createClient(), clock);
     provisioners.add(p);
     return p;
@@ -173,6 +178,37 @@ class KubeProvisionerTest {
     p.release();
 
     assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void theConfiguredResourcesAndPullSecretsReachTheAgentAndLeaveTakesOnlyThoseAway() throws Exception {
+    client.apps().deployments().inNamespace(NS).withName("orders").edit(d -> {
+      d.getSpec().getTemplate().getSpec().setImagePullSecrets(List.of(new LocalObjectReference("regcred")));
+      return d;
+    });
+    Map<String, Object> before = snapshot();
+    DaemonConfig config = new DaemonConfig("registry.example.com/devproxy/agent:1", 8443, 9901,
+        Duration.ofSeconds(30), Duration.ofSeconds(30), "", 0,
+        new DaemonConfig.AgentPod("100m", "80Mi", null, "160Mi", List.of("regcred", "mirror")));
+
+    Provisioned p = provisioner(alice, config).provision(request("orders", "sidecar", "alice"), "e5f6-session",
+        "alice@laptop", progress::add);
+
+    var pod = orders().getSpec().getTemplate().getSpec();
+    assertThat(pod.getImagePullSecrets()).extracting(LocalObjectReference::getName)
+        .containsExactly("regcred", "mirror");
+    assertThat(pod.getContainers()).filteredOn(c -> c.getName().equals(AgentContainer.NAME)).singleElement()
+        .satisfies(c -> {
+          assertThat(c.getResources().getRequests()).containsOnly(Map.entry("cpu", new Quantity("100m")),
+              Map.entry("memory", new Quantity("80Mi")));
+          assertThat(c.getResources().getLimits()).containsOnly(Map.entry("memory", new Quantity("160Mi")));
+        });
+
+    p.release();
+
+    assertThat(snapshot()).isEqualTo(before);
+    assertThat(orders().getSpec().getTemplate().getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName).containsExactly("regcred");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.devproxy.tunnel.errors.ErrorCategory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -269,5 +270,21 @@ class ShadowInjectionTest {
         () -> ShadowInjection.plan(copy, ordersService(), List.of(), target, AGENT, "bob", null));
 
     assertThat(e.getMessage()).contains("is a devproxy shadow copy of 'orders'");
+  }
+
+  @Test
+  void theCopysPodsGetThePullSecretsAndTheOriginalKeepsItsOwn() throws Exception {
+    Deployment original = orders();
+    pod(original).setImagePullSecrets(List.of(new LocalObjectReference("regcred")));
+    original = fromApi(original);
+    Deployment before = fromApi(original);
+    AgentSpec agent = new AgentSpec(AGENT.image(), AGENT.tunnelPort(), AGENT.adminPort(), AGENT.resources(),
+        AGENT.tlsSecretName(), List.of("regcred", "mirror"));
+
+    ShadowInjection.Plan plan = ShadowInjection.plan(original, ordersService(), namespaceServices(),
+        ModeFixtures.target("shop"), agent, "alice", null);
+
+    assertThat(pod(plan.deployment()).getImagePullSecrets()).extracting("name").containsExactly("regcred", "mirror");
+    assertThat(original).isEqualTo(before);
   }
 }

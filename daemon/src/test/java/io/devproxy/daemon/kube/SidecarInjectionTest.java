@@ -10,18 +10,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.devproxy.daemon.DaemonConfig;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -237,9 +241,10 @@ class SidecarInjectionTest {
     assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
     assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-    assertThat(agent.getResources().getRequests()).containsEntry("cpu", new Quantity("50m"))
-        .containsEntry("memory", new Quantity("96Mi"));
-    assertThat(agent.getResources().getLimits()).containsEntry("memory", new Quantity("192Mi"));
+    assertThat(agent.getResources().getRequests()).containsOnly(Map.entry("cpu", new Quantity("50m")),
+        Map.entry("memory", new Quantity("80Mi")));
+    assertThat(agent.getResources().getLimits()).as("no CPU limit: a throttled agent delays every request")
+        .containsOnly(Map.entry("memory", new Quantity("128Mi")));
     assertThat(agent.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(agent.getReadinessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString(9901));
     assertThat(agent.getVolumeMounts()).singleElement().satisfies(m -> {
@@ -326,5 +331,65 @@ class SidecarInjectionTest {
     Deployment d = namedDeployment();
     assertThat(SidecarInjection.restore(d)).isEqualTo(d).isNotSameAs(d);
     assertThat(new DeploymentBuilder(d).build()).isEqualTo(d);
+  }
+
+  private static List<String> pullSecrets(Deployment d) {
+    return d.getSpec().getTemplate().getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName)
+        .toList();
+  }
+
+  private static AgentSpec agentWith(DaemonConfig.AgentPod pod) {
+    DaemonConfig config = new DaemonConfig("registry.example.com/agent:1", 8443, 9901, java.time.Duration.ofSeconds(30),
+        java.time.Duration.ofSeconds(120), "", 0, pod);
+    return AgentSpec.of(config, config.agentImage(), "orders");
+  }
+
+  @Test
+  void theAgentGetsTheConfiguredResourcesAndNoneWhereTheConfigSaysNone() throws Exception {
+    Service svc = fromApi(service("shop", "orders", APP, servicePort("web", 80, new IntOrString("http"))));
+    AgentSpec agent = agentWith(new DaemonConfig.AgentPod("250m", null, "1", "300Mi", List.of()));
+
+    Container injected = containerNamed(SidecarInjection.plan(namedDeployment(), svc, named(), agent).workload(),
+        "devproxy-agent");
+
+    assertThat(injected.getImage()).isEqualTo("registry.example.com/agent:1");
+    assertThat(injected.getResources().getRequests()).containsOnly(Map.entry("cpu", new Quantity("250m")));
+    assertThat(injected.getResources().getLimits()).containsOnly(Map.entry("cpu", new Quantity("1")),
+        Map.entry("memory", new Quantity("300Mi")));
+  }
+
+  @Test
+  void imagePullSecretsAreAddedOnceAndRestoreRemovesExactlyThose() throws Exception {
+    Deployment original = namedDeployment();
+    original.getSpec().getTemplate().getSpec().setImagePullSecrets(List.of(new LocalObjectReference("regcred")));
+    original = fromApi(original);
+    Service svc = fromApi(service("shop", "orders", APP, servicePort("web", 80, new IntOrString("http"))));
+    AgentSpec agent = agentWith(new DaemonConfig.AgentPod("50m", "64Mi", null, "128Mi", List.of("regcred", "mirror")));
+
+    Deployment patched = fromApi(SidecarInjection.plan(original, svc, named(), agent).workload());
+    Deployment restored = SidecarInjection.restore(patched);
+    // Someone adds a Secret of their own while the intercept lasts; restore keeps it.
+    Deployment edited = fromApi(patched);
+    List<LocalObjectReference> withTheirs =
+        new ArrayList<>(edited.getSpec().getTemplate().getSpec().getImagePullSecrets());
+    withTheirs.add(new LocalObjectReference("theirs"));
+    edited.getSpec().getTemplate().getSpec().setImagePullSecrets(withTheirs);
+
+    assertThat(pullSecrets(patched)).as("regcred was there: not repeated").containsExactly("regcred", "mirror");
+    assertThat(restored.getSpec()).isEqualTo(original.getSpec());
+    assertThat(restored.getMetadata().getAnnotations()).isEqualTo(original.getMetadata().getAnnotations());
+    assertThat(pullSecrets(SidecarInjection.restore(edited))).containsExactly("regcred", "theirs");
+  }
+
+  @Test
+  void aPodWithoutPullSecretsGetsThemAndLosesThemOnRestore() throws Exception {
+    Deployment original = namedDeployment();
+    Service svc = fromApi(service("shop", "orders", APP, servicePort("web", 80, new IntOrString("http"))));
+    AgentSpec agent = agentWith(new DaemonConfig.AgentPod("50m", "64Mi", null, "128Mi", List.of("regcred")));
+
+    Deployment patched = fromApi(SidecarInjection.plan(original, svc, named(), agent).workload());
+
+    assertThat(pullSecrets(patched)).containsExactly("regcred");
+    assertThat(fromApi(SidecarInjection.restore(patched)).getSpec()).isEqualTo(original.getSpec());
   }
 }

@@ -20,11 +20,13 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SwapInjectionTest {
@@ -220,5 +222,19 @@ class SwapInjectionTest {
     StatefulSet restored = SwapInjection.restore(fromApi(plan.workload()));
     assertThat(restored.getSpec()).isEqualTo(original.getSpec());
     assertThat(restored.getMetadata()).isEqualTo(original.getMetadata());
+  }
+
+  @Test
+  void swapAddsTheAgentsPullSecretsAndRestoreRemovesThem() throws Exception {
+    Deployment original = orders();
+    pod(original).setImagePullSecrets(List.of(new LocalObjectReference("mirror")));
+    original = ModeFixtures.fromApi(original);
+    AgentSpec agent = new AgentSpec(AGENT.image(), AGENT.tunnelPort(), AGENT.adminPort(), AGENT.resources(),
+        AGENT.tlsSecretName(), List.of("mirror", "regcred"));
+
+    Deployment swapped = ModeFixtures.fromApi(SwapInjection.plan(original, target(), agent, "alice-1").workload());
+
+    assertThat(pod(swapped).getImagePullSecrets()).extracting("name").containsExactly("mirror", "regcred");
+    assertThat(SwapInjection.restore(swapped).getSpec()).isEqualTo(original.getSpec());
   }
 }

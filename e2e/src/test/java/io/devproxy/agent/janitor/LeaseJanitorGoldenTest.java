@@ -15,7 +15,9 @@ import io.devproxy.agent.admin.AgentMetrics;
 import io.devproxy.daemon.kube.AgentInstaller;
 import io.devproxy.daemon.kube.InterceptMode;
 import io.devproxy.daemon.kube.InterceptTarget;
+import io.devproxy.daemon.kube.AgentSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -24,6 +26,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,6 +96,32 @@ class LeaseJanitorGoldenTest {
     assertThat(metrics.leaseCleanupsDone()).isEqualTo(1);
     assertThat(metrics.leaseCleanupsFailed()).isZero();
     assertThat(next).isBetween(Duration.ofMillis(80), Duration.ofMillis(120));
+  }
+
+  @Test
+  void pullSecretsTheDaemonAddedGoAndThePodsOwnStay() throws Exception {
+    String ns = "pull-secrets";
+    Deployment withOwn = orders(ns, "orders");
+    withOwn.getSpec().getTemplate().getSpec().setImagePullSecrets(List.of(new LocalObjectReference("regcred")));
+    client.resource(withOwn).create();
+    Deployment before = deployment(ns, "orders");
+    client.resource(service(ns, "orders", new IntOrString("http"))).create();
+    tlsSecret(client, ns, "orders");
+    AgentSpec defaults = agent("orders");
+    AgentSpec agent = new AgentSpec(defaults.image(), defaults.tunnelPort(), defaults.adminPort(),
+        defaults.resources(), defaults.tlsSecretName(), List.of("regcred", "mirror"));
+    new AgentInstaller(client).install(InterceptMode.SWAP,
+        target(ns, "orders", "Deployment", "orders", new IntOrString("http")), agent, "alice", "alice-1");
+    expiredLease(client, ns, "alice-1", "Deployment", "orders");
+    assertThat(deployment(ns, "orders").getSpec().getTemplate().getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName).containsExactly("regcred", "mirror");
+
+    round(ns, "orders");
+
+    Deployment after = deployment(ns, "orders");
+    assertSameSpecAndMetadataMaps(after, before, after.getSpec(), before.getSpec());
+    assertThat(after.getSpec().getTemplate().getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName).containsExactly("regcred");
   }
 
   @Test

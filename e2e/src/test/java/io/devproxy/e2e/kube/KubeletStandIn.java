@@ -46,8 +46,9 @@ import java.util.logging.Logger;
  *       kubelet does, with a {@code ..data} symlink swap), and env values and arguments that start with a mount
  *       path (or have it right after an {@code =}) are rewritten to that directory.
  *   <li><b>Images.</b> Only the agent's image is known: the built jar stands for it, run with the test JVM's java,
- *       its memory limit as {@code -XX:MaxRAM}, and an environment of only {@code PATH}, {@code HOSTNAME} and the
- *       container's env (nothing of the test JVM's). Every other container is whatever {@link AppContainers} starts.
+ *       the image's {@code jvm.options} and its memory limit as {@code -XX:MaxRAM}, and an environment of only
+ *       {@code PATH}, {@code HOSTNAME} and the container's env (nothing of the test JVM's). Every other container
+ *       is whatever {@link AppContainers} starts.
  *   <li><b>Time.</b> A pass every {@value #PASS_MILLIS} ms; readiness probes run on every pass whatever their
  *       period; a crashed agent restarts after 1 s doubling up to 10 s; stopped processes get 5 s after SIGTERM.
  * </ul>
@@ -115,7 +116,8 @@ public final class KubeletStandIn implements AutoCloseable {
     this.namespace = requireNonNull(namespace, "namespace");
     this.workDir = requireNonNull(workDir, "workDir").toAbsolutePath();
     requireNonNull(apps, "apps");
-    this.kubelet = new Kubelet(client, namespace, this.workDir, POD_IP, new AgentImage(Jars.java(), Jars.AGENT), apps);
+    this.kubelet = new Kubelet(client, namespace, this.workDir, POD_IP,
+        new AgentImage(Jars.java(), Jars.AGENT, Jars.AGENT_JVM_OPTIONS), apps);
     this.deployments = new DeploymentController(client, namespace, kubelet);
     this.replicaSets = new ReplicaSetController(client, namespace);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -116,8 +117,10 @@ class KubeletStandInTest {
 
     ProcessHandle agentProcess = kubelet.agentProcess(pod).orElseThrow();
     Path log = kubelet.agentLog(pod);
+    long memoryLimit = Quantity.getAmountInBytes(AgentSpec.defaultResources().getLimits().get("memory"))
+        .longValueExact();
     assertThat(agentProcess.info().commandLine()).hasValueSatisfying(c -> assertThat(c)
-        .contains("-XX:MaxRAM=" + 192 * 1024 * 1024, "-jar " + Jars.AGENT));
+        .contains("-XX:MaxRAM=" + memoryLimit + " @" + Jars.AGENT_JVM_OPTIONS + " -jar " + Jars.AGENT));
     new AgentTlsSecrets(client, UserPki.loadOrCreate(work.resolve("bob"), "bob@desk"))
         .ensure(ns, agent.tlsSecretName(), List.of("orders"));
     await().atMost(WAIT).untilAsserted(() -> assertThat(Files.readString(log))

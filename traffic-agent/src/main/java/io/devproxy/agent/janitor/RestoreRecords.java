@@ -3,6 +3,7 @@ package io.devproxy.agent.janitor;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -11,7 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>The {@value #ANNOTATION} annotation is the daemon's {@code RestoreRecord}: a JSON object whose keys are the
  * replaced fields ({@code containers} and {@code volumes} of the pod template, {@code ports} of a Service; absent
- * when the field was null), {@code service}, for a swap {@code mode: swap}, {@code session} and
+ * when the field was null), {@code imagePullSecrets} when injection added some ({@code {"added": [names],
+ * "listWasNull": B}}: those are removed again), {@code service}, for a swap {@code mode: swap}, {@code session} and
  * {@code container}, and {@code labels} and {@code annotations}, each {@code {"key": K, "prior": V,
  * "mapWasNull": B}} describing the one metadata key devproxy set. Restoring here gives, field for field, what the
  * daemon's {@code SidecarInjection.restore} gives (the janitor's golden tests check it on objects the daemon's
@@ -77,6 +79,7 @@ final class RestoreRecords {
       ObjectNode pod = child(child(child(copy, "spec"), "template"), "spec");
       replace(pod, "containers", record.get("containers"));
       replace(pod, "volumes", record.get("volumes"));
+      removeAdded(pod, record.get("imagePullSecrets"));
       erase(copy, record);
     }
     return copy;
@@ -123,6 +126,32 @@ final class RestoreRecords {
       parent.remove(field);
     } else {
       parent.set(field, original.deepCopy());
+    }
+  }
+
+  /**
+   * Removes from the pod's {@code imagePullSecrets} the names injection added ({@code {"added": [names], ...}}),
+   * the last entry of each name, as the daemon's {@code ImagePullSecrets.restore} does.
+   */
+  private static void removeAdded(ObjectNode pod, JsonNode note) {
+    if (note == null || !note.path("added").isArray()) {
+      return;
+    }
+    JsonNode current = pod.get("imagePullSecrets");
+    ArrayNode result = current instanceof ArrayNode a ? a.deepCopy() : pod.arrayNode();
+    for (JsonNode name : note.get("added")) {
+      for (int i = result.size() - 1; i >= 0; i--) {
+        if (text(name).equals(result.get(i).path("name").asString(null))) {
+          result.remove(i);
+          break;
+        }
+      }
+    }
+    if (result.isEmpty()) {
+      // An empty list and none are the same pod spec to the API server (omitempty).
+      pod.remove("imagePullSecrets");
+    } else {
+      pod.set("imagePullSecrets", result);
     }
   }
 
