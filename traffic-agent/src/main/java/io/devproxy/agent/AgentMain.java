@@ -77,17 +77,15 @@ public final class AgentMain implements Callable<Integer> {
 
   @Option(names = "--lease-janitor-interval", defaultValue = "${env:DEVPROXY_LEASE_JANITOR_INTERVAL:-PT10S}",
       paramLabel = "DURATION", converter = JanitorIntervalConverter.class,
-      description = "How often the lease janitor looks at the session Leases (jittered by 20%; at least 100ms)."
+      description = "How often the lease janitor looks at the session Leases (jittered by 20%%; at least 100ms)."
           + " Env: DEVPROXY_LEASE_JANITOR_INTERVAL. Default: 10s.")
   Duration leaseJanitorInterval;
 
   @Override
   public Integer call() throws Exception {
-    AgentConfig config = new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace,
-        streamWait, janitorConfig());
     TrafficAgent agent;
     try {
-      agent = new TrafficAgent(config).start();
+      agent = new TrafficAgent(config()).start();
     } catch (java.io.IOException e) {
       spec.commandLine().getErr().println("devproxy-traffic-agent: " + e.getMessage());
       return 3;
@@ -99,6 +97,12 @@ public final class AgentMain implements Callable<Integer> {
     }, "devproxy-agent-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** The parsed flags as the agent's configuration. */
+  AgentConfig config() {
+    return new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait,
+        janitorConfig());
   }
 
   /**

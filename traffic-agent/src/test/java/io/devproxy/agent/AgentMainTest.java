@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.devproxy.agent.janitor.JanitorConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,5 +133,22 @@ class AgentMainTest {
 
     assertThat(code).isEqualTo(3);
     assertThat(err.toString()).startsWith("devproxy-traffic-agent: ").contains(emptyTlsDir.toString());
+  }
+
+  @Test
+  void helpDescribesEveryFlagWithoutPicocliFormatWarnings() {
+    PrintStream systemErr = System.err;
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = run("--help");
+    } finally {
+      System.setErr(systemErr);
+    }
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("--lease-janitor-interval", "(jittered by 20%; at least 100ms)");
+    assertThat(warnings.toString(StandardCharsets.UTF_8)).as("picocli's format warnings").isEmpty();
   }
 }

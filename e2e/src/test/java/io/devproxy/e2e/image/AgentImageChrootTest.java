@@ -99,7 +99,10 @@ class AgentImageChrootTest {
         "KUBERNETES_SERVICE_HOST", "127.0.0.1",
         "KUBERNETES_SERVICE_PORT", Integer.toString(apiServer.port()),
         // The pod's 10 s would make this test wait that long for the janitor's first call.
-        "DEVPROXY_LEASE_JANITOR_INTERVAL", "PT0.5S");
+        "DEVPROXY_LEASE_JANITOR_INTERVAL", "PT0.5S",
+        // Refuses to start when the image's class-data archive cannot be mapped (the jar's path, size or time
+        // changed since the dump), which the image's default, -Xshare:auto, would ignore silently.
+        "JDK_JAVA_OPTIONS", "-Xshare:on");
 
     long startNanos = System.nanoTime();
     ChrootContainer agentContainer = start(ChrootContainer.start(rootfs, image.config(), container, mounts,

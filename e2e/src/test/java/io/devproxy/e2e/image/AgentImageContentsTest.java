@@ -25,9 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The Jib-built image holds what the Docker build holds: the files images/traffic-agent/rootfs.sh laid out (with
- * its modes, none left out as a symbolic link), the jar and jvm.options, and the config the Dockerfile writes
- * (entrypoint, user, variables, ports, labels). Runs as any user; skips without the image, like the other image
- * tests.
+ * its modes, none left out as a symbolic link: the runtime, the jar, jvm.options and the class-data archive), and the
+ * config the Dockerfile writes (entrypoint, user, variables, ports, labels). Runs as any user; skips without the
+ * image, like the other image tests.
  */
 class AgentImageContentsTest {
 
@@ -47,16 +47,19 @@ class AgentImageContentsTest {
 
   @Test
   void imageHoldsTheRootfsScriptsFilesWithTheirModesAndTheAgent() throws IOException {
-    Map<String, String> expected = files(AgentImageBuild.ROOTFS);
-    expected.put("/opt/devproxy/devproxy-traffic-agent.jar", "rw-r--r-- " + Files.size(Jars.AGENT));
-    expected.put("/opt/devproxy/jvm.options", "rw-r--r-- " + Files.size(AgentImageBuild.JVM_OPTIONS));
-
-    assertThat(files(unpacked)).isEqualTo(expected);
-    assertThat(Files.mismatch(unpacked.resolve("opt/devproxy/devproxy-traffic-agent.jar"), Jars.AGENT)).isEqualTo(-1);
-    assertThat(Files.mismatch(unpacked.resolve("opt/devproxy/jvm.options"), AgentImageBuild.JVM_OPTIONS))
-        .isEqualTo(-1);
+    assertThat(files(unpacked)).isEqualTo(files(AgentImageBuild.ROOTFS))
+        .containsKeys("/opt/devproxy/devproxy-traffic-agent.jar", "/opt/devproxy/agent.jsa");
+    Path jar = unpacked.resolve("opt/devproxy/devproxy-traffic-agent.jar");
+    assertThat(Files.mismatch(jar, Jars.AGENT)).isEqualTo(-1);
+    // The class-data archive recorded the jar's time as rootfs.sh set it; Jib gives every file the same one.
+    assertThat(Files.getLastModifiedTime(jar).toMillis()).isEqualTo(1000)
+        .isEqualTo(Files.getLastModifiedTime(AgentImageBuild.ROOTFS.resolve("opt/devproxy/devproxy-traffic-agent.jar"))
+            .toMillis());
+    assertThat(Files.readString(unpacked.resolve("opt/devproxy/jvm.options")))
+        .startsWith(Files.readString(AgentImageBuild.JVM_OPTIONS))
+        .endsWith("\n-XX:SharedArchiveFile=/opt/devproxy/agent.jsa\n");
     assertThat(image.layers()).extracting(OciImage.Layer::name)
-        .containsExactly("users", "glibc", "java runtime", "agent");
+        .containsExactly("users", "glibc", "java runtime", "agent", "class data");
   }
 
   @Test
