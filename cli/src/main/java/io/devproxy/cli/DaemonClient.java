@@ -30,12 +30,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -45,8 +48,8 @@ import java.util.function.Function;
  * The daemon's control API over its Unix domain socket. Daemon errors arrive as {@link DevproxyException}s
  * with their category; a daemon that stops answering as {@link DaemonUnreachableException}.
  *
- * <p>Owns its channel and one event loop thread; {@link #close()} releases both, and cancels a {@link ForwardCall}
- * still open. The calls are thread-safe.
+ * <p>Owns its channel, one event loop thread and the threads that run the callbacks of asynchronous calls;
+ * {@link #close()} releases them, and cancels a {@link ForwardCall} still open. The calls are thread-safe.
  */
 public final class DaemonClient implements AutoCloseable {
 
@@ -62,6 +65,7 @@ public final class DaemonClient implements AutoCloseable {
   private final Path socket;
   private final Path logFile;
   private final EventLoopGroup group;
+  private final ExecutorService callbacks;
   private final ManagedChannel channel;
 
   /**
@@ -73,10 +77,15 @@ public final class DaemonClient implements AutoCloseable {
     this.socket = socket;
     this.logFile = logFile;
     this.group = EventLoops.newGroup("devproxy-cli", 1);
+    // What gRPC would use by default (a cached pool of daemon threads), without its shared pool's thread factory,
+    // which formats the thread names with String.format: loading the JDK's locale data, a good part of a short
+    // command's start-up.
+    this.callbacks = Executors.newCachedThreadPool(new DefaultThreadFactory("devproxy-cli-callback", true));
     this.channel =
         NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socket))
             .channelType(NioDomainSocketChannel.class)
             .eventLoopGroup(group)
+            .executor(callbacks)
             .usePlaintext()
             .build();
   }
@@ -244,7 +253,7 @@ public final class DaemonClient implements AutoCloseable {
     return ErrorStatus.fromStatus(e);
   }
 
-  /** Closes the channel and its event loop; does not wait for the loop thread, a daemon thread. */
+  /** Closes the channel, its callback threads and its event loop; does not wait for the threads, daemon threads. */
   @Override
   public void close() {
     channel.shutdownNow();
@@ -253,6 +262,7 @@ public final class DaemonClient implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    callbacks.shutdown();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 }

@@ -33,6 +33,10 @@ final class QuickStart {
         "io.netty.processId", Long.toString(ProcessHandle.current().pid() & 0x7fffffff),
         // Skips the reflective swap of the selector's key set: one selector, a handful of events.
         "io.netty.noKeySetOptimization", "true",
-        "io.netty.leakDetection.level", "disabled");
+        "io.netty.leakDetection.level", "disabled",
+        // Empty: no reading /etc/os-release for the OS names of native libraries; the CLI loads none.
+        "io.netty.osClassifiers", "",
+        // No probing for JDK Flight Recorder, for buffer events nobody records in a CLI.
+        "io.netty.jfr.enabled", "false");
   }
 }

@@ -10,6 +10,7 @@ import io.devproxy.tunnel.errors.ErrorCategory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** {@link DaemonClient#forward} and the {@link ForwardCall} it returns, against a fake daemon. */
@@ -50,6 +51,25 @@ class ForwardCallTest extends FakeDaemonHomeTest {
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ended).containsExactly(
           "the --forward ports closed: intercept orders ended: no agent to dial through"));
     }
+  }
+
+  @Test
+  void theEndIsReportedOnTheClientsCallbackThreadWhichCloseStops() throws Exception {
+    FakeDaemon fake = startDaemon();
+    AtomicReference<Thread> reportedOn = new AtomicReference<>();
+    DaemonClient daemon = client();
+    try (ForwardCall call = daemon.forward(List.of("web:8080"), line -> reportedOn.set(Thread.currentThread()))) {
+      assertThat(call.forwards()).hasSize(1);
+
+      fake.endForwards(new DevproxyException(ErrorCategory.CLUSTER, "intercept orders ended"));
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> reportedOn.get() != null);
+    } finally {
+      daemon.close();
+    }
+    assertThat(reportedOn.get().getName()).startsWith("devproxy-cli-callback-");
+    assertThat(reportedOn.get().isDaemon()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !reportedOn.get().isAlive());
   }
 
   @Test
