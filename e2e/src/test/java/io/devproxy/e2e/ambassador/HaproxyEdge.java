@@ -152,8 +152,9 @@ public final class HaproxyEdge implements AutoCloseable {
   }
 
 
+  /** The haproxy binary on the {@code PATH}, or in {@code /usr/sbin} or {@code /usr/local/sbin}; empty if none. */
   // Debian installs it in /usr/sbin, which is not on a non-root user's PATH.
-  private static Optional<Path> executable() {
+  public static Optional<Path> executable() {
     String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
     return Stream.concat(Stream.of(path.split(File.pathSeparator)), Stream.of("/usr/sbin", "/usr/local/sbin"))
         .filter(dir -> !dir.isEmpty())

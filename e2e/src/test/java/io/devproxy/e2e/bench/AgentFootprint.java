@@ -1,12 +1,6 @@
 package io.devproxy.e2e.bench;
 
-import io.devproxy.daemon.DevproxyHome;
-import io.devproxy.daemon.tunnel.TunnelIntercepts;
-import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.sandbox.http.RestServer;
-import io.devproxy.tunnel.netty.EventLoops;
-import io.devproxy.tunnel.pki.UserPki;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,8 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentFootprint {
 
-  private static final String KEY = "alice";
-
   private final Options options;
   private final Path work;
   private final List<String> report = new ArrayList<>();
@@ -54,15 +46,22 @@ public final class AgentFootprint {
   }
 
   private void run() throws Exception {
-    DevproxyHome home = DevproxyHome.open(work.resolve("home"));
-    Path tlsDir = Files.createDirectories(work.resolve("agent-tls"));
-    UserPki.loadOrCreate(home.pkiDir(), TunnelIntercepts.ownerName()).writeAgentTlsDir(tlsDir, List.of(), List.of());
+    try (DaemonSide daemon = DaemonSide.create(work)) {
+      run(daemon);
+    }
+    System.out.println(String.join("\n", report));
+    System.out.println();
+    results.forEach(System.out::println);
+  }
+
+  private void run(DaemonSide daemon) throws Exception {
     AgentUnderTest.Launch launch = new AgentUnderTest.Launch(options.java, options.jar, options.jvmOptions,
-        options.maxRam, options.jvmArgs(), options.env, tlsDir, work);
+        options.maxRam, options.jvmArgs(), options.env, daemon.agentTlsDir(), work);
     report.add("## Agent footprint" + (options.label.isEmpty() ? "" : ": " + options.label));
     report.add("");
     report.add("- JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-        + "; " + Runtime.getRuntime().availableProcessors() + " CPUs; load average at start " + loadAverage());
+        + "; " + Runtime.getRuntime().availableProcessors() + " CPUs; load average at start "
+        + Machine.loadAverage());
     report.add("- agent: `" + options.java + "`, flags `" + String.join(" ", launch.jvmArgs()) + "`"
         + (options.env.isEmpty() ? "" : ", env " + options.env)
         + (options.jvmOptions == null ? "" : " (" + String.join(" ", readOptions(options.jvmOptions)) + ")"));
@@ -71,7 +70,6 @@ public final class AgentFootprint {
         + " s measured; work dir " + work);
     report.add("");
 
-    EventLoopGroup daemonLoops = EventLoops.newGroup("bench-daemon", 2);
     try (RestServer cluster = new RestServer("cluster"); RestServer local = new RestServer("local")) {
       cluster.start();
       local.start();
@@ -83,17 +81,12 @@ public final class AgentFootprint {
           + "backlog at end |");
       report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       if (options.cases.contains("passthrough")) {
-        load("pass-through", launch, cluster, home, null, daemonLoops);
+        load("pass-through", launch, cluster, daemon, null);
       }
       if (options.cases.contains("intercepted")) {
-        load("intercepted", launch, cluster, home, local, daemonLoops);
+        load("intercepted", launch, cluster, daemon, local);
       }
-    } finally {
-      daemonLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
-    System.out.println(String.join("\n", report));
-    System.out.println();
-    results.forEach(System.out::println);
   }
 
   /** Starts the agent {@code starts} times; the time to the first /readyz 200 and the RSS right then. */
@@ -122,9 +115,9 @@ public final class AgentFootprint {
   }
 
   /** One agent, idle then under load; with {@code local}, requests carry the session header of an intercept. */
-  private void load(String name, AgentUnderTest.Launch launch, RestServer app, DevproxyHome home, RestServer local,
-      EventLoopGroup daemonLoops) throws Exception {
-    TunnelIntercepts intercepts = null;
+  private void load(String name, AgentUnderTest.Launch launch, RestServer app, DaemonSide daemon, RestServer local)
+      throws Exception {
+    AutoCloseable intercept = null;
     try (AgentUnderTest agent = AgentUnderTest.start(launch, app.address());
         ProcSampler sampler = new ProcSampler(agent.pid())) {
       agent.awaitReady(Duration.ofSeconds(30));
@@ -132,10 +125,8 @@ public final class AgentFootprint {
       Map<String, String> headers = Map.of();
       String expect = app.who();
       if (local != null) {
-        intercepts = TunnelIntercepts.create(home, daemonLoops);
-        intercepts.intercept(InterceptRequest.newBuilder().setName("bench")
-            .setAgentAddress(AgentUnderTest.hostPort(agent.tunnel())).setLocalPort(local.port()).setKey(KEY).build());
-        headers = Map.of("x-devproxy-session", KEY);
+        intercept = daemon.intercept("bench", agent, local.port());
+        headers = Map.of(DaemonSide.SESSION_HEADER, DaemonSide.KEY);
         expect = local.who();
       }
       progress(name + ": ready, RSS " + mib(ready.rssKib()) + "; idle " + options.idle.toSeconds() + " s");
@@ -192,8 +183,8 @@ public final class AgentFootprint {
       progress(name + ": done, " + r.errors() + " errors, " + r.unanswered() + " unanswered at the end, at most "
           + r.maxQueued() + " requests waited for a connection, " + r.connectionsLost() + " connections lost");
     } finally {
-      if (intercepts != null) {
-        intercepts.close();
+      if (intercept != null) {
+        intercept.close();
       }
     }
   }
@@ -228,15 +219,6 @@ public final class AgentFootprint {
   private static List<String> readOptions(Path file) throws IOException {
     return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
         .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 
   private static long median(long[] sorted) {

@@ -2,6 +2,7 @@ package io.devproxy.e2e.bench;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.e2e.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The traffic agent's jar in a process of its own, started as the image's entrypoint starts it: {@code java
@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * … --admin-listen … --tls-dir … --app …}. {@code -XX:MaxRAM} stands in for the cgroup limit a container-aware
  * JVM sizes itself from. Its output goes to a log file.
  *
- * <p>{@link #close()} sends SIGTERM, waits 10 s, then kills; idempotent.
+ * <p>{@link #close()} sends SIGTERM, waits 10 s, then kills; idempotent. A shutdown hook kills the agent if the
+ * bench's JVM exits without closing it.
  */
 final class AgentUnderTest implements AutoCloseable {
 
@@ -62,6 +63,7 @@ final class AgentUnderTest implements AutoCloseable {
 
   private static int started;
 
+  private final ChildProcess child;
   private final Process process;
   private final long spawnedNanos;
   private final InetSocketAddress listen;
@@ -69,9 +71,10 @@ final class AgentUnderTest implements AutoCloseable {
   private final InetSocketAddress admin;
   private final Path log;
 
-  private AgentUnderTest(Process process, long spawnedNanos, InetSocketAddress listen, InetSocketAddress tunnel,
+  private AgentUnderTest(ChildProcess child, long spawnedNanos, InetSocketAddress listen, InetSocketAddress tunnel,
       InetSocketAddress admin, Path log) {
-    this.process = process;
+    this.child = child;
+    this.process = child.process();
     this.spawnedNanos = spawnedNanos;
     this.listen = listen;
     this.tunnel = tunnel;
@@ -105,7 +108,8 @@ final class AgentUnderTest implements AutoCloseable {
     builder.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
     builder.environment().putAll(launch.env());
     long spawned = System.nanoTime();
-    return new AgentUnderTest(builder.start(), spawned, listen, tunnel, admin, log);
+    ChildProcess child = ChildProcess.start(builder, "agent-" + started, Duration.ofSeconds(10));
+    return new AgentUnderTest(child, spawned, listen, tunnel, admin, log);
   }
 
   /**
@@ -174,18 +178,7 @@ final class AgentUnderTest implements AutoCloseable {
 
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    child.close();
   }
 
   static String hostPort(InetSocketAddress a) {

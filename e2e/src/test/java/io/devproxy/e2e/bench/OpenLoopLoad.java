@@ -46,11 +46,7 @@ final class OpenLoopLoad implements AutoCloseable {
 
     /** The latency at quantile {@code q} (0-1), in nanoseconds; -1 without samples. */
     long quantile(double q) {
-      if (latencies.length == 0) {
-        return -1;
-      }
-      int index = (int) Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1);
-      return latencies[Math.max(0, index)];
+      return Latencies.quantile(latencies, q);
     }
 
     double achievedRate() {
