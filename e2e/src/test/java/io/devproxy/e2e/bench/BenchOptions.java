@@ -24,6 +24,11 @@ final class BenchOptions {
   int h2cStreams = 16;
   int grpcConcurrency = 64;
   int payloadBytes = 64 * 1024;
+  /** The slow link's delay each way (a round trip is twice that); null: no slow-link section. */
+  Duration linkDelay = Duration.ofMillis(10);
+  /** The rate of the slow link's HTTP/1.1 latency table, low enough that no request queues behind another. */
+  int slowLinkHttpRate = 50;
+  int slowLinkConnections = 4;
   String java = ProcessHandle.current().info().command().orElse("java");
 
   /** @throws IllegalArgumentException with a message for the user on a bad or unknown option */
@@ -54,6 +59,7 @@ final class BenchOptions {
         case "--connections" -> o.connections = positive(flag, value);
         case "--grpc-concurrency" -> o.grpcConcurrency = positive(flag, value);
         case "--java" -> o.java = value;
+        case "--link-delay" -> o.linkDelay = value.equals("off") ? null : duration(flag, value);
         case "--cli-startup" -> o.cliStartup = switch (value) {
           case "on" -> true;
           case "off" -> false;

@@ -14,6 +14,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +82,9 @@ public final class Benchmarks {
       AgentUnderTest.Launch launch = new AgentUnderTest.Launch(options.java, options.agentJar(),
           options.jvmOptions(), 128L << 20, List.of(), Map.of(), daemon.agentTlsDir(), work);
       sections.add(loopback(launch, daemon, h2load));
+      if (options.linkDelay != null) {
+        sections.add(slowLink(launch, daemon, options.linkDelay));
+      }
     }
     if (options.cliStartup) {
       sections.add(CliStartup.section(options.repo, work));
@@ -127,6 +131,35 @@ public final class Benchmarks {
         + "figure.", tables);
   }
 
+  /**
+   * Direct and intercepted, the daemon reaching the agent through a {@link DelayRelay} that adds {@code delay} each
+   * way: a request costs one round trip over the link plus the service time, and bulk is bound by the tunnel's
+   * flow-control window over that round trip.
+   */
+  private Section slowLink(AgentUnderTest.Launch launch, DaemonSide daemon, Duration delay) throws Exception {
+    Duration warmup = options.warmup;
+    Duration duration = options.duration;
+    double roundTripMs = 2 * delay.toNanos() / 1e6;
+    List<Goal> oneRoundTrip = List.of(Goal.interceptedTakesOneRoundTrip("p50", roundTripMs));
+    List<Table> tables = new ArrayList<>();
+    try (Fixture rest = fixture("rest-slow", RestServer::new, HttpProbe::check, launch, daemon, delay)) {
+      tables.add(measure(new Http1FixedRate(options.slowLinkHttpRate, options.slowLinkConnections, warmup, duration),
+          rest.routes(), oneRoundTrip));
+    }
+    try (Fixture grpc = fixture("grpc-slow", GreeterServer::new, GrpcClient::probe, launch, daemon, delay)) {
+      tables.add(measure(new GrpcMaxRate(1, warmup, duration), grpc.routes(), oneRoundTrip));
+      tables.add(measure(new GrpcBulk(options.payloadBytes, warmup, duration), grpc.routes(),
+          List.of(Goal.rateAtLeast(Route.INTERCEPTED, "mbps", 25, "MB/s",
+              "10× the 20 Mbit/s Telepresence measured for its tunnel at 20 ms round trip"))));
+    }
+    return new Section("Slow link", String.format(Locale.ROOT, "The tunnel between the daemon and the agent "
+        + "crosses a relay that delays every byte by %s each way (a %s ms round trip, as between a laptop and a "
+        + "cloud region): **direct** is the service time (client → server on loopback), **intercepted** goes "
+        + "client → agent → tunnel over the slow link → daemon → local server. A request should cost one round trip "
+        + "over the link plus the service time: the daemon keeps idle tunnel streams open, so none is opened "
+        + "per request.", Durations.text(delay), Report.number(roundTripMs)), tables);
+  }
+
   private static List<Goal> latencyGoals() {
     return List.of(Goal.passThroughAddsAtMostHaproxy("p50"), Goal.passThroughAddsAtMostHaproxy("p99"),
         Goal.interceptedAddsAtMostTimesHaproxy("p50", 2));
@@ -138,9 +171,15 @@ public final class Benchmarks {
 
   private Fixture fixture(String kind, Function<String, SandboxServer> servers, Fixture.Probe probe,
       AgentUnderTest.Launch launch, DaemonSide daemon) throws SetupException {
-    progress(kind + ": starting the servers, the agent, HAProxy and the intercept");
+    return fixture(kind, servers, probe, launch, daemon, Duration.ZERO);
+  }
+
+  private Fixture fixture(String kind, Function<String, SandboxServer> servers, Fixture.Probe probe,
+      AgentUnderTest.Launch launch, DaemonSide daemon, Duration tunnelDelay) throws SetupException {
+    progress(kind + ": starting the servers, the agent, " + (tunnelDelay.isZero() ? "HAProxy and the intercept"
+        : "the slow link and the intercept"));
     try {
-      return Fixture.start(kind, servers, probe, launch, daemon, work);
+      return Fixture.start(kind, servers, probe, launch, daemon, work, tunnelDelay);
     } catch (Exception e) {
       throw new SetupException(e.getMessage(), e);
     }

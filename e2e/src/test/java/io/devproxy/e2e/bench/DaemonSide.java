@@ -8,6 +8,7 @@ import io.devproxy.proto.daemon.InterceptRequest;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.devproxy.tunnel.pki.UserPki;
 import io.netty.channel.EventLoopGroup;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,13 +59,18 @@ final class DaemonSide implements AutoCloseable {
    * {@code localPort} on loopback; returns once the agent has the session. Closing the result leaves the intercept.
    */
   AutoCloseable intercept(String name, AgentUnderTest agent, int localPort) throws Exception {
+    return intercept(name, agent.tunnel(), localPort);
+  }
+
+  /** As {@link #intercept(String, AgentUnderTest, int)}, to the agent's tunnel port at {@code tunnel}. */
+  AutoCloseable intercept(String name, InetSocketAddress tunnel, int localPort) throws Exception {
     requireNonNull(name, "name");
     if (intercepts == null) {
       intercepts = TunnelIntercepts.create(home, loops);
     }
     TunnelIntercepts engine = intercepts;
     engine.intercept(InterceptRequest.newBuilder().setName(name)
-        .setAgentAddress(AgentUnderTest.hostPort(agent.tunnel())).setLocalPort(localPort).setKey(KEY).build());
+        .setAgentAddress(AgentUnderTest.hostPort(tunnel)).setLocalPort(localPort).setKey(KEY).build());
     return () -> engine.leave(name);
   }
 

@@ -39,9 +39,20 @@ final class Fixture implements AutoCloseable {
    */
   static Fixture start(String kind, Function<String, SandboxServer> servers, Probe probe,
       AgentUnderTest.Launch launch, DaemonSide daemon, Path work) throws Exception {
+    return start(kind, servers, probe, launch, daemon, work, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #start(String, Function, Probe, AgentUnderTest.Launch, DaemonSide, Path)}; with a {@code
+   * tunnelDelay} over zero, the daemon reaches the agent's tunnel port through a {@link DelayRelay} adding it each
+   * way (a slow link between laptop and cluster), and the routes are only direct and intercepted: the others do
+   * not cross the tunnel.
+   */
+  static Fixture start(String kind, Function<String, SandboxServer> servers, Probe probe,
+      AgentUnderTest.Launch launch, DaemonSide daemon, Path work, Duration tunnelDelay) throws Exception {
     Fixture fixture = new Fixture();
     try {
-      fixture.startAll(kind, servers, probe, launch, daemon, work);
+      fixture.startAll(kind, servers, probe, launch, daemon, work, tunnelDelay);
       return fixture;
     } catch (Exception | Error e) {
       fixture.close();
@@ -50,7 +61,7 @@ final class Fixture implements AutoCloseable {
   }
 
   private void startAll(String kind, Function<String, SandboxServer> servers, Probe probe,
-      AgentUnderTest.Launch launch, DaemonSide daemon, Path work) throws Exception {
+      AgentUnderTest.Launch launch, DaemonSide daemon, Path work, Duration tunnelDelay) throws Exception {
     SandboxServer app = own(servers.apply("app"));
     app.start();
     SandboxServer local = own(servers.apply("local"));
@@ -62,14 +73,19 @@ final class Fixture implements AutoCloseable {
       throw new IllegalStateException("the " + kind + " agent did not start: " + e.getMessage()
           + " (log: " + agent.log() + ")", e);
     }
-    HaproxyFront haproxy = own(HaproxyFront.start(work, kind, app.address()));
-    own(daemon.intercept(kind, agent, local.port()));
     Map<String, String> session = Map.of(DaemonSide.SESSION_HEADER, DaemonSide.KEY);
-    routes = List.of(
-        new Route(Route.DIRECT, app.address(), Map.of(), app.who(), null),
-        new Route(Route.PASS_THROUGH, agent.listen(), Map.of(), app.who(), agent),
-        new Route(Route.HAPROXY, haproxy.address(), Map.of(), app.who(), null),
-        new Route(Route.INTERCEPTED, agent.listen(), session, local.who(), agent));
+    Route direct = new Route(Route.DIRECT, app.address(), Map.of(), app.who(), null);
+    Route intercepted = new Route(Route.INTERCEPTED, agent.listen(), session, local.who(), agent);
+    if (tunnelDelay.isZero()) {
+      HaproxyFront haproxy = own(HaproxyFront.start(work, kind, app.address()));
+      own(daemon.intercept(kind, agent, local.port()));
+      routes = List.of(direct, new Route(Route.PASS_THROUGH, agent.listen(), Map.of(), app.who(), agent),
+          new Route(Route.HAPROXY, haproxy.address(), Map.of(), app.who(), null), intercepted);
+    } else {
+      DelayRelay link = own(DelayRelay.start(agent.tunnel(), tunnelDelay));
+      own(daemon.intercept(kind, link.address(), local.port()));
+      routes = List.of(direct, intercepted);
+    }
     for (Route route : routes) {
       try {
         probe.check(route);
@@ -84,7 +100,7 @@ final class Fixture implements AutoCloseable {
     return resource;
   }
 
-  /** Direct, pass-through, HAProxy and intercepted, in that order. */
+  /** Direct, pass-through, HAProxy and intercepted, in that order; direct and intercepted over a slow link. */
   List<Route> routes() {
     return routes;
   }

@@ -66,6 +66,36 @@ record Goal(String text, Function<Map<String, Workload.Figures>, Verdict> check)
         });
   }
 
+  /**
+   * Over a link whose round trip is {@code roundTripMs}, the intercepted route's {@code metric} (a latency) is the
+   * direct route's (the service time) plus one round trip, not two: at most 1.5 round trips over the direct one.
+   */
+  static Goal interceptedTakesOneRoundTrip(String metric, double roundTripMs) {
+    return new Goal(String.format(Locale.ROOT, "intercepted %s ≤ direct + 1 round trip of %s ms (not 2)", metric,
+        Report.number(roundTripMs)), byRoute -> {
+          Double direct = value(byRoute, Route.DIRECT, metric);
+          Double intercepted = value(byRoute, Route.INTERCEPTED, metric);
+          if (direct == null || intercepted == null) {
+            return new Verdict(null, "-");
+          }
+          double roundTrips = (intercepted - direct) / roundTripMs;
+          return new Verdict(roundTrips <= 1.5, String.format(Locale.ROOT,
+              "%.3f ms = direct %.3f ms + %.2f round trips", intercepted, direct, roundTrips));
+        });
+  }
+
+  /** {@code route}'s {@code metric} (a rate) is at least {@code floor}, which {@code why} explains. */
+  static Goal rateAtLeast(String route, String metric, double floor, String unit, String why) {
+    return new Goal(String.format(Locale.ROOT, "%s ≥ %s %s (%s)", route, Report.number(floor), unit, why),
+        byRoute -> {
+          Double value = value(byRoute, route, metric);
+          if (value == null) {
+            return new Verdict(null, "-");
+          }
+          return new Verdict(value >= floor, Report.number(value) + " " + unit);
+        });
+  }
+
   private static Double value(Map<String, Workload.Figures> byRoute, String route, String metric) {
     Workload.Figures figures = byRoute.get(route);
     return figures == null ? null : figures.values().get(metric);

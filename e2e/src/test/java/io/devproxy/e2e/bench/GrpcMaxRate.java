@@ -34,7 +34,7 @@ final class GrpcMaxRate implements Workload {
 
   @Override
   public String title() {
-    return "gRPC unary, max rate";
+    return concurrency == 1 ? "gRPC unary, one call at a time" : "gRPC unary, max rate";
   }
 
   @Override
