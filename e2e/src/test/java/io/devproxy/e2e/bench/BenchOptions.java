@@ -2,6 +2,9 @@ package io.devproxy.e2e.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The command line of {@link Benchmarks}; {@code bench/run}'s header documents each option. Full mode by default,
@@ -30,6 +33,12 @@ final class BenchOptions {
   int slowLinkHttpRate = 50;
   int slowLinkConnections = 4;
   String java = ProcessHandle.current().info().command().orElse("java");
+  /** The workloads to run, by {@link #WORKLOADS} name; all by default. */
+  Set<String> only = WORKLOADS;
+
+  /** The names {@code --only} takes. */
+  static final Set<String> WORKLOADS = Set.of("http1-fixed", "http1-max", "h2c-max", "grpc-fixed", "grpc-max",
+      "grpc-bulk", "slow-link");
 
   /** @throws IllegalArgumentException with a message for the user on a bad or unknown option */
   static BenchOptions parse(String[] args) {
@@ -60,6 +69,7 @@ final class BenchOptions {
         case "--grpc-concurrency" -> o.grpcConcurrency = positive(flag, value);
         case "--java" -> o.java = value;
         case "--link-delay" -> o.linkDelay = value.equals("off") ? null : duration(flag, value);
+        case "--only" -> o.only = workloads(flag, value);
         case "--cli-startup" -> o.cliStartup = switch (value) {
           case "on" -> true;
           case "off" -> false;
@@ -76,9 +86,17 @@ final class BenchOptions {
       o.cliStartup = !o.quick;
     }
     if (o.out == null) {
-      o.out = o.quick ? o.repo.resolve("e2e/target/bench/BENCHMARKS-quick.md") : o.repo.resolve("docs/BENCHMARKS.md");
+      // A partial run never replaces the full report.
+      o.out = o.quick ? o.repo.resolve("e2e/target/bench/BENCHMARKS-quick.md")
+          : !o.only.equals(WORKLOADS) ? o.repo.resolve("e2e/target/bench/BENCHMARKS-only.md")
+          : o.repo.resolve("docs/BENCHMARKS.md");
     }
     return o;
+  }
+
+  /** Whether {@code --only} selects the workload {@code name} (one of {@link #WORKLOADS}). */
+  boolean runs(String name) {
+    return only.contains(name);
   }
 
   Path agentJar() {
@@ -96,6 +114,15 @@ final class BenchOptions {
         : value.endsWith("s") ? value.substring(0, value.length() - 1) : value;
     int n = positive(flag, number);
     return millis ? Duration.ofMillis(n) : Duration.ofSeconds(n);
+  }
+
+  private static Set<String> workloads(String flag, String value) {
+    Set<String> names = Arrays.stream(value.split(",")).map(String::strip).collect(Collectors.toSet());
+    if (!WORKLOADS.containsAll(names)) {
+      throw new IllegalArgumentException(flag + " " + value + " (expected: a comma-separated list of "
+          + WORKLOADS.stream().sorted().collect(Collectors.joining(", ")) + ")");
+    }
+    return Set.copyOf(names);
   }
 
   private static int positive(String flag, String value) {

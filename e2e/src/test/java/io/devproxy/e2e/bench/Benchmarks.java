@@ -82,7 +82,7 @@ public final class Benchmarks {
       AgentUnderTest.Launch launch = new AgentUnderTest.Launch(options.java, options.agentJar(),
           options.jvmOptions(), 128L << 20, List.of(), Map.of(), daemon.agentTlsDir(), work);
       sections.add(loopback(launch, daemon, h2load));
-      if (options.linkDelay != null) {
+      if (options.linkDelay != null && options.runs("slow-link")) {
         sections.add(slowLink(launch, daemon, options.linkDelay));
       }
     }
@@ -110,19 +110,36 @@ public final class Benchmarks {
     Duration warmup = options.warmup;
     Duration duration = options.duration;
     List<Table> tables = new ArrayList<>();
-    try (Fixture rest = fixture("rest", RestServer::new, HttpProbe::check, launch, daemon)) {
-      tables.add(measure(new Http1FixedRate(options.httpRate, options.connections, warmup, duration), rest.routes(),
-          latencyGoals()));
-      tables.add(measure(new H2LoadMaxRate(h2load, work, true, options.connections, 1, warmup, duration),
-          rest.routes(), rateGoals()));
-      tables.add(measure(new H2LoadMaxRate(h2load, work, false, options.h2cConnections, options.h2cStreams, warmup,
-          duration), rest.routes(), rateGoals()));
+    if (options.runs("http1-fixed") || options.runs("http1-max") || options.runs("h2c-max")) {
+      try (Fixture rest = fixture("rest", RestServer::new, HttpProbe::check, launch, daemon)) {
+        if (options.runs("http1-fixed")) {
+          tables.add(measure(new Http1FixedRate(options.httpRate, options.connections, warmup, duration),
+              rest.routes(), latencyGoals()));
+        }
+        if (options.runs("http1-max")) {
+          tables.add(measure(new H2LoadMaxRate(h2load, work, true, options.connections, 1, warmup, duration),
+              rest.routes(), rateGoals()));
+        }
+        if (options.runs("h2c-max")) {
+          tables.add(measure(new H2LoadMaxRate(h2load, work, false, options.h2cConnections, options.h2cStreams,
+              warmup, duration), rest.routes(), rateGoals()));
+        }
+      }
     }
-    try (Fixture grpc = fixture("grpc", GreeterServer::new, GrpcClient::probe, launch, daemon)) {
-      tables.add(measure(new GrpcFixedRate(options.grpcRate, warmup, duration), grpc.routes(), latencyGoals()));
-      tables.add(measure(new GrpcMaxRate(options.grpcConcurrency, warmup, duration), grpc.routes(), rateGoals()));
-      tables.add(measure(new GrpcBulk(options.payloadBytes, warmup, duration), grpc.routes(),
-          List.of(Goal.rateAtLeast(Route.INTERCEPTED, "mbps", 0.5, Route.DIRECT))));
+    if (options.runs("grpc-fixed") || options.runs("grpc-max") || options.runs("grpc-bulk")) {
+      try (Fixture grpc = fixture("grpc", GreeterServer::new, GrpcClient::probe, launch, daemon)) {
+        if (options.runs("grpc-fixed")) {
+          tables.add(measure(new GrpcFixedRate(options.grpcRate, warmup, duration), grpc.routes(), latencyGoals()));
+        }
+        if (options.runs("grpc-max")) {
+          tables.add(measure(new GrpcMaxRate(options.grpcConcurrency, warmup, duration), grpc.routes(),
+              rateGoals()));
+        }
+        if (options.runs("grpc-bulk")) {
+          tables.add(measure(new GrpcBulk(options.payloadBytes, warmup, duration), grpc.routes(),
+              List.of(Goal.rateAtLeast(Route.INTERCEPTED, "mbps", 0.5, Route.DIRECT))));
+        }
+      }
     }
     return new Section("Loopback", "Every route on 127.0.0.1: **direct** (client → server), **pass-through** "
         + "(client → agent → app), **haproxy** (client → HAProxy → app) and **intercepted** (client with "

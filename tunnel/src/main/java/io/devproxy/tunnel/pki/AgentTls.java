@@ -7,6 +7,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -35,7 +36,8 @@ import java.util.logging.Logger;
  * <p>{@link #serverContext()} is built once and requires a client certificate. Its key and trust managers
  * read the current material at each handshake, so after {@link #reloadIfChanged()} swapped it new
  * connections use the new files while open connections carry on. It speaks TLS 1.3 only and never
- * resumes a session, so removing a CA locks its clients out of every new connection.
+ * resumes a session, so removing a CA locks its clients out of every new connection. Its cipher suites come in
+ * the order {@link TunnelCiphers} picks for this JVM.
  *
  * <p>Thread-safe. {@link #close()} stops polling; the {@link ScheduledExecutorService} passed to
  * {@link #start} stays the caller's to shut down.
@@ -85,6 +87,7 @@ public final class AgentTls implements AutoCloseable {
         // the 7-day ticket lifetime limit (RFC 8446 section 4.6.1). Checking again on resumption is
         // not an option: grpc-java builds its SslHandler without Netty's ResumptionController.
         .protocols("TLSv1.3")
+        .ciphers(TunnelCiphers.forThisJvm(), SupportedCipherSuiteFilter.INSTANCE)
         .sessionTimeout(NO_TICKETS_SESSION_TIMEOUT.toSeconds())
         .build();
   }
