@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +29,33 @@ final class GrpcClient implements AutoCloseable {
         value));
     headers = MetadataUtils.newAttachHeadersInterceptor(metadata);
     async = GreeterGrpc.newStub(channel).withInterceptors(headers);
+  }
+
+  /** One run of a gRPC workload's load on {@code route} for {@code time}, with its client. */
+  @FunctionalInterface
+  interface Run {
+    Workload.Figures run(GrpcClient client, Route route, Duration time) throws InterruptedException;
+  }
+
+  /** A trial on {@code route} over one client: {@code run} for {@code warmup}, then measured for {@code duration}. */
+  static Workload.Trial trial(Route route, Duration warmup, Duration duration, Run run) {
+    GrpcClient client = new GrpcClient(route);
+    return new Workload.Trial() {
+      @Override
+      public void warmUp() throws InterruptedException {
+        run.run(client, route, warmup);
+      }
+
+      @Override
+      public Workload.Figures measure() throws InterruptedException {
+        return run.run(client, route, duration);
+      }
+
+      @Override
+      public void close() {
+        client.close();
+      }
+    };
   }
 
   GreeterGrpc.GreeterStub async() {

@@ -57,23 +57,7 @@ final class GrpcMaxRate implements Workload {
 
   @Override
   public Trial open(Route route) {
-    GrpcClient client = new GrpcClient(route);
-    return new Trial() {
-      @Override
-      public void warmUp() throws InterruptedException {
-        run(client, route, warmup);
-      }
-
-      @Override
-      public Figures measure() throws InterruptedException {
-        return run(client, route, duration);
-      }
-
-      @Override
-      public void close() {
-        client.close();
-      }
-    };
+    return GrpcClient.trial(route, warmup, duration, this::run);
   }
 
   private Figures run(GrpcClient client, Route route, Duration time) throws InterruptedException {
