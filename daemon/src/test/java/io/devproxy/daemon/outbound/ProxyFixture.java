@@ -1,6 +1,7 @@
 package io.devproxy.daemon.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.devproxy.daemon.kube.testing.EchoServer;
@@ -8,9 +9,12 @@ import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -47,11 +51,18 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   /**
-   * Nothing listens on the loopback {@code port}: binding it succeeds. (Connecting would not show it: a client
-   * socket can be given that very port as its own and connect to itself.)
+   * Nothing listens on the loopback {@code port}: binding it succeeds, or, when another socket holds it as its local
+   * port (an outgoing connection of some other process: the bind fails although nothing listens), connecting to it
+   * is refused. (Connecting alone would not do: a client socket can be given that very port as its own and connect
+   * to itself.)
    */
   static void assertNothingListensOn(int port) throws IOException {
-    new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
+    try {
+      new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
+    } catch (BindException held) {
+      assertThatExceptionOfType(ConnectException.class).as("something listens on port %d", port)
+          .isThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close());
+    }
   }
 
   @Override
