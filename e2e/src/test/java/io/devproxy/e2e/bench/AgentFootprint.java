@@ -306,12 +306,12 @@ public final class AgentFootprint {
             }
             o.env.put(value.substring(0, eq), value.substring(eq + 1));
           }
-          case "--starts" -> o.starts = positive(flag, value);
+          case "--starts" -> o.starts = BenchOptions.positive(flag, value);
           case "--idle" -> o.idle = Duration.ofSeconds(Integer.parseInt(value));
           case "--warmup" -> o.warmup = Duration.ofSeconds(Integer.parseInt(value));
-          case "--duration" -> o.duration = Duration.ofSeconds(positive(flag, value));
-          case "--rate" -> o.rate = positive(flag, value);
-          case "--connections" -> o.connections = positive(flag, value);
+          case "--duration" -> o.duration = Duration.ofSeconds(BenchOptions.positive(flag, value));
+          case "--rate" -> o.rate = BenchOptions.positive(flag, value);
+          case "--connections" -> o.connections = BenchOptions.positive(flag, value);
           case "--cases" -> o.cases = List.of(value.split(","));
           case "--label" -> o.label = value;
           case "--work-dir" -> o.workDir = Path.of(value);
@@ -325,14 +325,6 @@ public final class AgentFootprint {
         o.jvmOptions = o.repo.resolve("images/traffic-agent/jvm.options");
       }
       return o;
-    }
-
-    private static int positive(String flag, String value) {
-      int n = Integer.parseInt(value);
-      if (n < 1) {
-        throw new IllegalArgumentException(flag + ": " + value + " (expected: >= 1)");
-      }
-      return n;
     }
 
     /** {@code 192Mi}, {@code 256m}, {@code 1Gi}, a number of bytes, or {@code none} (0: no -XX:MaxRAM). */

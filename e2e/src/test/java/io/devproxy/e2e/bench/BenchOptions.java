@@ -125,7 +125,8 @@ final class BenchOptions {
     return Set.copyOf(names);
   }
 
-  private static int positive(String flag, String value) {
+  /** A whole number of at least 1, or an {@link IllegalArgumentException} naming {@code flag}. */
+  static int positive(String flag, String value) {
     int n;
     try {
       n = Integer.parseInt(value);
