@@ -1,6 +1,8 @@
 package io.devproxy.e2e.image;
 
 import io.devproxy.e2e.Jars;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assertions;
@@ -32,6 +34,15 @@ final class AgentImageBuild {
     if (!Files.isRegularFile(TAR)) {
       skipOrFail("no agent image at " + TAR + ": build it with ./mvnw -Pimage -pl traffic-agent -am package"
           + " -DskipTests");
+    }
+    // A build without the profile remakes the jar and leaves an older image behind, which holds another jar.
+    try {
+      if (Files.getLastModifiedTime(TAR).compareTo(Files.getLastModifiedTime(Jars.AGENT)) < 0) {
+        skipOrFail("the agent image at " + TAR + " is older than " + Jars.AGENT + ": build it again with ./mvnw"
+            + " -Pimage -pl traffic-agent -am package -DskipTests");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
