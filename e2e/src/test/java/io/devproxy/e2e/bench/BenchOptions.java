@@ -2,7 +2,9 @@ package io.devproxy.e2e.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -33,6 +35,8 @@ final class BenchOptions {
   int slowLinkHttpRate = 50;
   int slowLinkConnections = 4;
   String java = ProcessHandle.current().info().command().orElse("java");
+  /** Flags for the agent's JVM after the image's jvm.options, which they override (experiments, profiling). */
+  List<String> agentJvmArgs = new ArrayList<>();
   /** The workloads to run, by {@link #WORKLOADS} name; all by default. */
   Set<String> only = WORKLOADS;
 
@@ -68,6 +72,7 @@ final class BenchOptions {
         case "--connections" -> o.connections = positive(flag, value);
         case "--grpc-concurrency" -> o.grpcConcurrency = positive(flag, value);
         case "--java" -> o.java = value;
+        case "--agent-jvm-arg" -> o.agentJvmArgs.add(value);
         case "--link-delay" -> o.linkDelay = value.equals("off") ? null : duration(flag, value);
         case "--only" -> o.only = workloads(flag, value);
         case "--cli-startup" -> o.cliStartup = switch (value) {

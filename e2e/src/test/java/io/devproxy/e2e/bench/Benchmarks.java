@@ -80,7 +80,7 @@ public final class Benchmarks {
     List<Section> sections = new ArrayList<>();
     try (DaemonSide daemon = DaemonSide.create(work)) {
       AgentUnderTest.Launch launch = new AgentUnderTest.Launch(options.java, options.agentJar(),
-          options.jvmOptions(), 128L << 20, List.of(), Map.of(), daemon.agentTlsDir(), work);
+          options.jvmOptions(), 128L << 20, options.agentJvmArgs, Map.of(), daemon.agentTlsDir(), work);
       sections.add(loopback(launch, daemon, h2load));
       if (options.linkDelay != null && options.runs("slow-link")) {
         sections.add(slowLink(launch, daemon, options.linkDelay));
@@ -247,7 +247,9 @@ public final class Benchmarks {
     lines.add("- agent: `traffic-agent/target/devproxy-traffic-agent.jar` in a process of its own, as the image "
         + "runs it: `java -XX:MaxRAM=128Mi @images/traffic-agent/jvm.options -jar` (" + String.join(" ",
             Files.readAllLines(options.jvmOptions()).stream().map(String::strip)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) + ")");
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) + ")"
+        + (options.agentJvmArgs.isEmpty() ? "" : "; **not as the image runs it**: also `"
+            + String.join(" ", options.agentJvmArgs) + "`"));
     lines.add("- " + firstLine(haproxy.toString(), "-v") + " (default threads: one per core; h1 to the app over "
         + "HTTP/1.1, h2c and gRPC over `proto h2`); " + firstLine(h2load.toString(), "--version"));
     lines.add("- servers: sandbox `RestServer` (HTTP/1.1 + h2c) and `GreeterServer` (grpc-java), app and local "

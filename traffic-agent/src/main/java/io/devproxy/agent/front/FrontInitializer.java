@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
 /**
@@ -25,6 +26,9 @@ import io.netty.util.AsciiString;
  * carries HttpObjects, so routing and relaying code is the same for both protocols.
  *
  * <p>Limits: request line 8 KiB, header block 64 KiB (HTTP/1.1: 431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE).
+ *
+ * <p>Flushes are consolidated: the relays flush every message they write, and the socket is written once per
+ * read (or per event loop turn when the write came from another connection) instead of once per message.
  */
 public final class FrontInitializer extends ChannelInitializer<Channel> {
 
@@ -61,6 +65,7 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     CleartextHttp2ServerUpgradeHandler cleartext = new CleartextHttp2ServerUpgradeHandler(http1, upgrade,
         new PriorKnowledgeInitializer());
     ChannelPipeline pipeline = ch.pipeline();
+    pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     pipeline.addLast(cleartext);
     pipeline.addLast(new HttpServerExpectContinueHandler());
     pipeline.addLast(new Http1FrontHandler(context));

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +60,7 @@ public final class HttpFrames {
       HttpHeaderNames.HOST,
       AsciiString.cached("http2-settings"));
 
-  private static final String EXTENSION_PREFIX = "x-http2-";
+  private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
 
   private HttpFrames() {}
 
@@ -95,17 +97,23 @@ public final class HttpFrames {
   }
 
   private static void copyEndToEnd(HttpHeaders headers, Head.Builder head) {
-    forEachEndToEnd(headers, (name, value) -> head.addHeaders(header(name, value)));
+    forEachEndToEnd(headers, (name, value) -> head.addHeaders(header(name.toString(), value.toString())));
   }
 
-  /** The end-to-end headers of {@code headers}, names in lower case; {@code te: trailers} is kept. */
-  private static void forEachEndToEnd(HttpHeaders headers, BiConsumer<String, String> sink) {
-    Set<String> connectionTokens = connectionTokens(headers);
-    for (Map.Entry<String, String> header : headers) {
-      String name = header.getKey().toLowerCase(Locale.ROOT);
+  /**
+   * The end-to-end headers of {@code headers}, names in lower case; {@code te: trailers} is kept. Works on the
+   * headers' own CharSequences: no String per name and value (a request passed through costs no copies).
+   */
+  private static void forEachEndToEnd(HttpHeaders headers, BiConsumer<CharSequence, CharSequence> sink) {
+    Set<AsciiString> connectionTokens = connectionTokens(headers);
+    Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
+    while (entries.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> header = entries.next();
+      AsciiString name = AsciiString.of(header.getKey()).toLowerCase();
       if (isHopByHop(name, connectionTokens)) {
-        if (name.equals("te") && header.getValue().trim().equalsIgnoreCase("trailers")) {
-          sink.accept("te", "trailers");
+        if (name.contentEquals(HttpHeaderNames.TE)
+            && AsciiString.of(header.getValue()).trim().contentEqualsIgnoreCase(HttpHeaderValues.TRAILERS)) {
+          sink.accept(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
         continue;
       }
@@ -113,23 +121,23 @@ public final class HttpFrames {
     }
   }
 
-  private static boolean isHopByHop(String lowerName, Set<String> connectionTokens) {
-    return HOP_BY_HOP.contains(AsciiString.of(lowerName))
-        || lowerName.equals("te")
+  private static boolean isHopByHop(AsciiString lowerName, Set<AsciiString> connectionTokens) {
+    return HOP_BY_HOP.contains(lowerName)
+        || lowerName.contentEquals(HttpHeaderNames.TE)
         || lowerName.startsWith(EXTENSION_PREFIX)
         || connectionTokens.contains(lowerName);
   }
 
-  private static Set<String> connectionTokens(HttpHeaders headers) {
+  private static Set<AsciiString> connectionTokens(HttpHeaders headers) {
     if (!headers.contains(HttpHeaderNames.CONNECTION)) {
       return Set.of();
     }
-    Set<String> tokens = new HashSet<>();
+    Set<AsciiString> tokens = new HashSet<>();
     for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
         String trimmed = token.trim().toLowerCase(Locale.ROOT);
         if (!trimmed.isEmpty()) {
-          tokens.add(trimmed);
+          tokens.add(AsciiString.of(trimmed));
         }
       }
     }
