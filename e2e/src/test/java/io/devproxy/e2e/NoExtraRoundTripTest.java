@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.devproxy.sandbox.http.RestServer;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,5 +61,62 @@ class NoExtraRoundTripTest {
       assertThat(client.send(request, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("local\n");
     }
     assertThat(loopback.agent.metrics().streamWaits() - waitsBefore).isZero();
+  }
+
+  /**
+   * A burst of more exchanges than the daemon keeps idle makes some wait for a stream once; the daemon then keeps
+   * that many idle, and the same burst again finds a stream for every exchange.
+   */
+  @Test
+  void aBurstRaisesTheIdlePoolSoTheNextBurstDoesNotWait() throws Exception {
+    await().atMost(Duration.ofSeconds(10)).until(() -> loopback.intercepts.list().get(0).getState().equals("ACTIVE"));
+    int burst = 48;
+    heldExchanges(burst);
+    // The pool grows to at least the burst (plus the 8 it started with) and is refilled.
+    await().atMost(Duration.ofSeconds(10)).until(() -> idleStreams() >= burst);
+    long waitsBefore = loopback.agent.metrics().streamWaits();
+    heldExchanges(burst);
+    assertThat(loopback.agent.metrics().streamWaits() - waitsBefore).isZero();
+  }
+
+  /**
+   * {@code n} matched POSTs in flight at once: every head is sent (each takes a tunnel stream) before any body, so
+   * all {@code n} hold a stream together; then the bodies, and every echo is checked.
+   */
+  private static void heldExchanges(int n) throws Exception {
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        URI agent = URI.create("http://" + loopback.agentTarget());
+        Socket socket = new Socket(agent.getHost(), agent.getPort());
+        socket.setSoTimeout(10_000);
+        sockets.add(socket);
+      }
+      byte[] head = ("POST /echo HTTP/1.1\r\nHost: orders\r\nx-devproxy-session: " + Loopback.KEY
+          + "\r\nContent-Length: 1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      for (Socket socket : sockets) {
+        socket.getOutputStream().write(head);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> loopback.agent.metrics().activeTunnelExchanges() >= n);
+      for (Socket socket : sockets) {
+        socket.getOutputStream().write('x');
+      }
+      for (Socket socket : sockets) {
+        String response = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertThat(response).isEqualTo("HTTP/1.1 200");
+      }
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  private static long idleStreams() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    String metrics = client.send(HttpRequest.newBuilder(URI.create("http://" + loopback.agent.adminAddress().getHostString()
+        + ":" + loopback.agent.adminAddress().getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return metrics.lines().filter(l -> l.startsWith("devproxy_agent_tunnel_idle_streams "))
+        .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).strip())).findFirst().orElseThrow();
   }
 }

@@ -28,7 +28,10 @@ import java.util.logging.Logger;
 final class AgentConnection implements AutoCloseable {
 
   private static final Logger logger = Logger.getLogger(AgentConnection.class.getName());
+  /** Idle streams kept open at first. */
   static final int IDLE_TARGET = 8;
+  /** The most idle streams kept open once bursts have raised the target. */
+  static final int MAX_IDLE_TARGET = 128;
 
   private final String address;
   private final String clientId;
@@ -38,6 +41,11 @@ final class AgentConnection implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Function<String, LocalTarget> targets;
   private int idle;
+  /**
+   * How many idle streams {@link #refill()} keeps open: {@link #IDLE_TARGET}, raised by each stream the agent
+   * had to ask for (a burst found the pool empty), up to {@link #MAX_IDLE_TARGET}, for the connection's life.
+   */
+  private int target = IDLE_TARGET;
   private int users;
   private boolean refillScheduled;
   private boolean closed;
@@ -102,7 +110,7 @@ final class AgentConnection implements AutoCloseable {
       if (closed) {
         return;
       }
-      toOpen = Math.max(0, IDLE_TARGET - idle);
+      toOpen = Math.max(0, target - idle);
       idle += toOpen;
     }
     for (int i = 0; i < toOpen; i++) {
@@ -110,13 +118,18 @@ final class AgentConnection implements AutoCloseable {
     }
   }
 
-  /** The agent has exchanges waiting: open {@code n} more streams now. */
+  /**
+   * The agent has exchanges waiting: open {@code n} more streams now, and keep that many more idle from now on,
+   * so the next burst of that size finds them (64 concurrent requests against 8 idle streams made most of them
+   * wait for one: a round trip to the daemon each).
+   */
   void demand(int n) {
     synchronized (this) {
       if (closed) {
         return;
       }
       idle += n;
+      target = Math.min(MAX_IDLE_TARGET, target + n);
     }
     for (int i = 0; i < n; i++) {
       openIdleStream();
@@ -156,6 +169,10 @@ final class AgentConnection implements AutoCloseable {
 
   synchronized int idleStreams() {
     return idle;
+  }
+
+  synchronized int idleTarget() {
+    return target;
   }
 
   @Override
