@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The CLI's start-up as {@code bench/cli-startup} measures it (wall time of {@code devproxy status} against a running
  * daemon, 20 runs), its summary line as a report section of its own. Times the release tarball's {@code
- * bin/devproxy} when {@code dist/devproxy-*.tar.gz} is built, else the bare CLI jar.
+ * bin/devproxy} when {@code dist/devproxy-*.tar.gz} is built and not older than the CLI jar, else the bare CLI jar.
  */
 final class CliStartup {
 
@@ -20,9 +20,14 @@ final class CliStartup {
 
   /** Runs the script (up to 3 minutes); a section that says what went wrong if it fails. */
   static Section section(Path repo, Path work) throws IOException, InterruptedException {
-    boolean tarball;
+    // The tarball only when it holds the CLI just built: an older one would time yesterday's code.
+    Path cliJar = repo.resolve("cli/target/devproxy-cli.jar");
+    boolean tarball = false;
     try (var dist = Files.newDirectoryStream(repo.resolve("dist"), "devproxy-*.tar.gz")) {
-      tarball = dist.iterator().hasNext();
+      for (Path candidate : dist) {
+        tarball |= !Files.exists(cliJar)
+            || Files.getLastModifiedTime(candidate).compareTo(Files.getLastModifiedTime(cliJar)) >= 0;
+      }
     }
     List<String> command = tarball ? List.of(repo.resolve("bench/cli-startup").toString())
         : List.of(repo.resolve("bench/cli-startup").toString(),
@@ -35,9 +40,10 @@ final class CliStartup {
       process.destroyForcibly().waitFor();
     }
     List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
-    String last = lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
-    String what = tarball ? "the release tarball's `bin/devproxy`" : "the bare CLI jar (no `dist/devproxy-*.tar.gz`: "
-        + "without the launcher's class-data archive; `./mvnw -Pdist package` builds the tarball)";
+    // Paths relative to the repository: the report is published, the machine's directories mean nothing there.
+    String last = lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1).replace(repo + "/", "");
+    String what = tarball ? "the release tarball's `bin/devproxy`" : "the bare CLI jar (no `dist/devproxy-*.tar.gz` as new "
+        + "as it: without the launcher's class-data archive; `./mvnw -Pdist package` builds the tarball)";
     String result = finished && process.exitValue() == 0 ? "`" + last + "`"
         : "**failed** (exit " + (finished ? process.exitValue() : "timeout") + "): " + last + " (see " + out + ")";
     return new Section(TITLE, "`bench/cli-startup`, " + what + ", against a running daemon: " + result, List.of());
