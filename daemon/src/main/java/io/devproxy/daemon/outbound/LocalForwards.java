@@ -58,8 +58,14 @@ public final class LocalForwards implements AutoCloseable {
       Channel listener;
       try {
         listener = LoopbackListeners.bind(group, new InetSocketAddress(InetAddress.getLoopbackAddress(),
-            spec.localPort()), connections, pipeline -> pipeline.addLast(
-            new PendingDialHandler(dialer, spec.host(), spec.port(), "--forward " + spec, null, null, null)));
+            spec.localPort()), connections, pipeline -> {
+              if (OwnUserOnly.refusal(pipeline.channel()) != null) {
+                pipeline.channel().close(); // another user's client: plain TCP has no way to say why
+                return;
+              }
+              pipeline.addLast(
+                  new PendingDialHandler(dialer, spec.host(), spec.port(), "--forward " + spec, null, null, null));
+            });
       } catch (LoopbackListeners.BindFailure e) {
         listeners.forEach(l -> l.close().awaitUninterruptibly());
         connections.close().awaitUninterruptibly();

@@ -20,7 +20,9 @@ import java.util.logging.Logger;
  * {@linkplain DialedConnection#attach attached}. A failed dial is answered in the client's protocol: a SOCKS5
  * reply code (the reason is logged at INFO, SOCKS carries no text) or an HTTP error whose body is the reason.
  *
- * <p>A client that has not sent its complete request within 10 s is closed. Connection handling runs on the
+ * <p>Only the daemon's own user may use it ({@link OwnUserOnly}): another user's client gets SOCKS5's "no
+ * acceptable authentication method" or an HTTP 403 that says why. A client that has not sent its complete request
+ * within 10 s is closed. Connection handling runs on the
  * event loops of the group given to {@link #start}, which the caller owns and shuts down after {@link #close}.
  *
  * <p>Thread-safe.
@@ -68,7 +70,8 @@ public final class OutboundProxy implements AutoCloseable {
     try {
       // A deadline for the handshake, and the detector that installs the SOCKS5 or HTTP handlers.
       listener = LoopbackListeners.bind(group, bind, connections, pipeline -> pipeline.addLast(
-          new HandshakeTimeoutHandler(handshakeTimeout), new ProxyProtocolDetector(dialer)));
+          new HandshakeTimeoutHandler(handshakeTimeout),
+          new ProxyProtocolDetector(dialer, OwnUserOnly.refusal(pipeline.channel()))));
     } catch (LoopbackListeners.BindFailure e) {
       throw new DevproxyException(ErrorCategory.CONFIG, "cannot listen for the outbound proxy on "
           + Addresses.target(bind.getAddress().getHostAddress(), bind.getPort()) + ": " + e.getMessage()

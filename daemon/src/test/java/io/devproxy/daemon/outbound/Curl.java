@@ -29,7 +29,13 @@ final class Curl {
   private Curl() {}
 
   static Result run(String... args) throws IOException, InterruptedException, ExecutionException {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-sS", "--max-time", "20"));
+    return runAs(List.of(), args);
+  }
+
+  /** As {@link #run}, with {@code prefix} before curl, e.g. {@code setpriv --reuid=65534 …} to run it as another user. */
+  static Result runAs(List<String> prefix, String... args) throws IOException, InterruptedException, ExecutionException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of("/usr/bin/curl", "-sS", "--max-time", "20"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     for (String name : List.of("http_proxy", "https_proxy", "all_proxy", "no_proxy")) {
