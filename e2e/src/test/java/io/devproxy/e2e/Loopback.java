@@ -2,6 +2,7 @@ package io.devproxy.e2e;
 
 import io.devproxy.agent.AgentConfig;
 import io.devproxy.agent.TrafficAgent;
+import io.devproxy.agent.front.CallerTimeouts;
 import io.devproxy.daemon.DevproxyHome;
 import io.devproxy.daemon.tunnel.TunnelIntercepts;
 import io.devproxy.proto.daemon.InterceptInfo;
@@ -69,8 +70,13 @@ final class Loopback implements AutoCloseable {
   }
 
   TrafficAgent startAgent(InetSocketAddress app, UpstreamProtocol protocol, Duration grace) throws Exception {
+    return startAgent(app, protocol, grace, CallerTimeouts.DEFAULTS);
+  }
+
+  TrafficAgent startAgent(InetSocketAddress app, UpstreamProtocol protocol, Duration grace, CallerTimeouts timeouts)
+      throws Exception {
     agent = new TrafficAgent(new AgentConfig(loopback(0), loopback(0), loopback(0), tlsDir, app, protocol, grace,
-        Duration.ofSeconds(5))).start();
+        Duration.ofSeconds(5), null, timeouts)).start();
     return agent;
   }
 
@@ -78,7 +84,8 @@ final class Loopback implements AutoCloseable {
   TrafficAgent restartAgent() throws Exception {
     AgentConfig previous = agent.config();
     AgentConfig same = new AgentConfig(agent.listenAddress(), agent.tunnelAddress(), agent.adminAddress(),
-        previous.tlsDir(), previous.app(), previous.appProtocol(), previous.sessionGrace(), previous.streamWait());
+        previous.tlsDir(), previous.app(), previous.appProtocol(), previous.sessionGrace(), previous.streamWait(),
+        previous.janitor(), previous.callerTimeouts());
     agent.close();
     agent = new TrafficAgent(same).start();
     return agent;

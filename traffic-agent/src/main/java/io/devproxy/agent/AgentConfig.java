@@ -2,6 +2,7 @@ package io.devproxy.agent;
 
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.agent.front.CallerTimeouts;
 import io.devproxy.agent.janitor.JanitorConfig;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
 import java.net.InetSocketAddress;
@@ -20,12 +21,21 @@ import java.time.Duration;
  * @param sessionGrace how long a session outlives its daemon's connection
  * @param streamWait how long a matched request waits for a tunnel stream
  * @param janitor what the lease janitor looks after; null for none (not in a pod devproxy injected, or turned off)
+ * @param callerTimeouts the request-head and idle timeouts of callers' connections on the service port
  */
 public record AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
     Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait,
-    JanitorConfig janitor) {
+    JanitorConfig janitor, CallerTimeouts callerTimeouts) {
 
-  /** An agent without a lease janitor. */
+  /** An agent with the default {@link CallerTimeouts}. */
+  public AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
+      Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait,
+      JanitorConfig janitor) {
+    this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, janitor,
+        CallerTimeouts.DEFAULTS);
+  }
+
+  /** An agent without a lease janitor, with the default {@link CallerTimeouts}. */
   public AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
       Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait) {
     this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, null);
@@ -39,5 +49,6 @@ public record AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelList
     requireNonNull(appProtocol, "appProtocol");
     requireNonNull(sessionGrace, "sessionGrace");
     requireNonNull(streamWait, "streamWait");
+    requireNonNull(callerTimeouts, "callerTimeouts");
   }
 }

@@ -1,5 +1,6 @@
 package io.devproxy.agent;
 
+import io.devproxy.agent.front.CallerTimeouts;
 import io.devproxy.agent.janitor.JanitorConfig;
 import io.devproxy.tunnel.HostPort;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
@@ -59,6 +60,16 @@ public final class AgentMain implements Callable<Integer> {
       converter = DurationConverter.class, description = "How long a matched request waits for a tunnel stream. Default: 10s.")
   Duration streamWait;
 
+  @Option(names = "--request-head-timeout", defaultValue = "${env:DEVPROXY_REQUEST_HEAD_TIMEOUT:-PT30S}",
+      paramLabel = "DURATION", converter = TimeoutConverter.class,
+      description = "How long a caller may take to send an HTTP/1.1 request head (then 408, closed). Default: 30s.")
+  Duration requestHeadTimeout;
+
+  @Option(names = "--idle-timeout", defaultValue = "${env:DEVPROXY_IDLE_TIMEOUT:-PT120S}", paramLabel = "DURATION",
+      converter = TimeoutConverter.class,
+      description = "How long a caller's connection may stay open with no request in progress. Default: 120s.")
+  Duration idleTimeout;
+
   @Option(names = "--workload", defaultValue = "${env:DEVPROXY_WORKLOAD}", paramLabel = "KIND/NAME",
       description = "The workload whose pods run this agent (Deployment/NAME or StatefulSet/NAME); the lease janitor"
           + " restores it when a developer's session Lease expires. Env: DEVPROXY_WORKLOAD (set by devproxy).")
@@ -102,7 +113,7 @@ public final class AgentMain implements Callable<Integer> {
   /** The parsed flags as the agent's configuration. */
   AgentConfig config() {
     return new AgentConfig(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait,
-        janitorConfig());
+        janitorConfig(), new CallerTimeouts(requestHeadTimeout, idleTimeout));
   }
 
   /**
@@ -181,6 +192,17 @@ public final class AgentMain implements Callable<Integer> {
         throw new CommandLine.TypeConversionException("'" + value + "' (expected: at least 100ms)");
       }
       return interval;
+    }
+  }
+
+  static final class TimeoutConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration timeout = HostPort.parseDuration(value);
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new CommandLine.TypeConversionException("'" + value + "' (expected: more than 0)");
+      }
+      return timeout;
     }
   }
 

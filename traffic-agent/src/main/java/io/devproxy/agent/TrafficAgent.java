@@ -94,6 +94,9 @@ public final class TrafficAgent implements AutoCloseable {
         .keepAliveTime(15, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .maxConcurrentCallsPerConnection(Integer.MAX_VALUE)
+        // grpc-java's default, stated: the daemon's frames are at most a channel read; a bigger one is
+        // RESOURCE_EXHAUSTED for that stream only (HostilePeersTest).
+        .maxInboundMessageSize(4 * 1024 * 1024)
         // 1 MiB to start, then grown with the link's bandwidth-delay product (grpc-java's BDP pings, up to 8 MiB):
         // a fixed 1 MiB held bulk over a 20 ms round trip to 18 MB/s; auto-tuned, 43 MB/s (bench/run).
         .initialFlowControlWindow(1024 * 1024)
@@ -106,7 +109,7 @@ public final class TrafficAgent implements AutoCloseable {
         .channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new FrontInitializer(context))
+        .childHandler(new FrontInitializer(context, config.callerTimeouts()))
         .bind(config.listen()).sync().channel();
 
     admin = AdminServer.start(config.adminListen(), boss, () -> ready,

@@ -25,7 +25,11 @@ import io.netty.util.AsciiString;
  * both by prior knowledge and by {@code Upgrade: h2c}. Every HTTP/2 stream becomes a child channel that
  * carries HttpObjects, so routing and relaying code is the same for both protocols.
  *
- * <p>Limits: request line 8 KiB, header block 64 KiB (HTTP/1.1: 431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE).
+ * <p>Limits: request line 8 KiB, header block 64 KiB (HTTP/1.1: 431; HTTP/2: SETTINGS_MAX_HEADER_LIST_SIZE); the
+ * {@link CallerTimeouts} (request head, idle connection); HTTP/2: at most {@value #MAX_RST_FRAMES_PER_WINDOW}
+ * RST_STREAMs received per {@value #RST_WINDOW_SECONDS} s (rapid reset, CVE-2023-44487) and
+ * {@value #MAX_QUEUED_CONTROL_FRAMES} control frames (SETTINGS and PING acknowledgements) waiting for a caller
+ * that does not read, each answered with {@code GOAWAY ENHANCE_YOUR_CALM}.
  *
  * <p>Flushes are consolidated: the relays flush every message they write, and the socket is written once per
  * read (or per event loop turn when the write came from another connection) instead of once per message.
@@ -37,12 +41,18 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
   static final int MAX_UPGRADE_BODY = 64 * 1024;
   private static final int STREAM_WINDOW = 1024 * 1024;
   private static final long MAX_CONCURRENT_STREAMS = 4096;
+  // Netty's defaults for a server, stated so that a Netty upgrade cannot change them unnoticed.
+  static final int MAX_RST_FRAMES_PER_WINDOW = 200;
+  static final int RST_WINDOW_SECONDS = 30;
+  static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
   private static final String CALLER_ERRORS = "caller-errors";
 
   private final AgentContext context;
+  private final CallerTimeouts timeouts;
 
-  public FrontInitializer(AgentContext context) {
+  public FrontInitializer(AgentContext context, CallerTimeouts timeouts) {
     this.context = context;
+    this.timeouts = timeouts;
   }
 
   @Override
@@ -50,7 +60,7 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     HttpServerCodec http1 = new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 64 * 1024);
     HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
         AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-            ? new Http2ServerUpgradeCodec(newHttp2Codec(), newMultiplexHandler())
+            ? newUpgradeCodec()
             : null, MAX_UPGRADE_BODY) {
       @Override
       protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
@@ -66,9 +76,11 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
         new PriorKnowledgeInitializer());
     ChannelPipeline pipeline = ch.pipeline();
     pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    Http1TimeoutHandler http1Timeouts = new Http1TimeoutHandler(timeouts);
+    pipeline.addLast(http1Timeouts);
     pipeline.addLast(cleartext);
     pipeline.addLast(new HttpServerExpectContinueHandler());
-    pipeline.addLast(new Http1FrontHandler(context));
+    pipeline.addLast(new Http1FrontHandler(context, http1Timeouts));
     pipeline.addLast(CALLER_ERRORS, new CallerErrorHandler());
   }
 
@@ -79,7 +91,15 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
             .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
             .initialWindowSize(STREAM_WINDOW))
         .validateHeaders(true)
+        .decoderEnforceMaxRstFramesPerWindow(MAX_RST_FRAMES_PER_WINDOW, RST_WINDOW_SECONDS)
+        .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
         .build();
+  }
+
+  private Http2ServerUpgradeCodec newUpgradeCodec() {
+    Http2FrameCodec codec = newHttp2Codec();
+    return new Http2ServerUpgradeCodec(codec, newMultiplexHandler(),
+        new Http2IdleTimeoutHandler(codec.connection(), timeouts.idle()));
   }
 
   private Http2MultiplexHandler newMultiplexHandler() {
@@ -97,8 +117,10 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
       // Before the last handler, which takes the errors the HTTP/2 codec passes on.
-      ch.pipeline().addBefore(CALLER_ERRORS, null, newHttp2Codec());
+      Http2FrameCodec codec = newHttp2Codec();
+      ch.pipeline().addBefore(CALLER_ERRORS, null, codec);
       ch.pipeline().addBefore(CALLER_ERRORS, null, newMultiplexHandler());
+      ch.pipeline().addBefore(CALLER_ERRORS, null, new Http2IdleTimeoutHandler(codec.connection(), timeouts.idle()));
     }
   }
 }

@@ -37,6 +37,7 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
   private static final Logger logger = Logger.getLogger(Http1FrontHandler.class.getName());
 
   private final AgentContext context;
+  private final Http1TimeoutHandler timeouts;
   private FrontExchange current;
   private boolean keepAlive;
   /** Whether the current exchange's request has been read to its end. */
@@ -44,8 +45,9 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
   /** What arrived after the current request (the next, pipelined one): handled when the exchange is over. */
   private final ArrayDeque<HttpObject> next = new ArrayDeque<>();
 
-  Http1FrontHandler(AgentContext context) {
+  Http1FrontHandler(AgentContext context, Http1TimeoutHandler timeouts) {
     this.context = context;
+    this.timeouts = timeouts;
   }
 
   @Override
@@ -74,10 +76,14 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
 
   private void startExchange(ChannelHandlerContext ctx, HttpObject msg) {
     if (!(msg instanceof HttpRequest request)) {
+      if (msg instanceof LastHttpContent) {
+        timeouts.awaitRequest();
+      }
       ReferenceCountUtil.release(msg); // the tail of a request we already answered
       ctx.read();
       return;
     }
+    timeouts.exchangeStarted();
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
       ReferenceCountUtil.release(msg);
@@ -97,6 +103,10 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
       releaseNext();
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
+    }
+    if (requestRead) {
+      // Otherwise the rest of the answered request is still to be read and discarded: idle once it is.
+      timeouts.awaitRequest();
     }
     if (next.isEmpty()) {
       ctx.read();
@@ -163,6 +173,7 @@ final class Http1FrontHandler extends ChannelInboundHandlerAdapter {
         || evt instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent) {
       // The connection now carries HTTP/2 frames: the codec must read freely; streams apply flow control.
       ctx.channel().config().setAutoRead(true);
+      ctx.pipeline().remove(timeouts);
       ctx.pipeline().remove(this);
     }
     ctx.fireUserEventTriggered(evt);
