@@ -5,10 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -34,7 +32,7 @@ final class Http1TimeoutHandler extends ChannelInboundHandlerAdapter {
   private Phase phase = Phase.HEAD;
   /** Whether some of the awaited head has arrived (then the caller gets a 408 rather than a silent close). */
   private boolean headStarted;
-  private ScheduledFuture<?> timer;
+  private Deadline deadline;
 
   Http1TimeoutHandler(CallerTimeouts timeouts) {
     this.timeouts = timeouts;
@@ -43,12 +41,14 @@ final class Http1TimeoutHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    Duration shortest = timeouts.requestHead().compareTo(timeouts.idle()) < 0 ? timeouts.requestHead() : timeouts.idle();
+    this.deadline = new Deadline(ctx.executor(), shortest, this::expired);
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     // A new connection owes a request head from its first moment, as with HAProxy's timeout http-request.
-    schedule(timeouts.requestHead());
+    deadline.arm(timeouts.requestHead());
     ctx.fireChannelActive();
   }
 
@@ -57,7 +57,7 @@ final class Http1TimeoutHandler extends ChannelInboundHandlerAdapter {
     if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
       if (phase == Phase.IDLE) {
         phase = Phase.HEAD;
-        schedule(timeouts.requestHead());
+        deadline.arm(timeouts.requestHead());
       }
       if (phase == Phase.HEAD) {
         headStarted = true;
@@ -69,30 +69,17 @@ final class Http1TimeoutHandler extends ChannelInboundHandlerAdapter {
   /** A request head has been decoded: no bound until the exchange is over. */
   void exchangeStarted() {
     phase = Phase.EXCHANGE;
-    cancel();
+    deadline.disarm();
   }
 
   /** The exchange is over and the connection stays open for the next request. */
   void awaitRequest() {
     phase = Phase.IDLE;
     headStarted = false;
-    schedule(timeouts.idle());
-  }
-
-  private void schedule(Duration timeout) {
-    cancel();
-    timer = ctx.executor().schedule(this::expired, timeout.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void cancel() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
+    deadline.arm(timeouts.idle());
   }
 
   private void expired() {
-    timer = null;
     if (phase == Phase.EXCHANGE || !ctx.channel().isActive()) {
       return;
     }
@@ -114,12 +101,12 @@ final class Http1TimeoutHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancel();
+    deadline.cancel();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    cancel();
+    deadline.cancel();
   }
 }

@@ -5,9 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -22,7 +20,7 @@ final class Http2IdleTimeoutHandler extends ChannelInboundHandlerAdapter {
   private final Http2Connection connection;
   private final Duration idle;
   private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> timer;
+  private Deadline deadline;
 
   Http2IdleTimeoutHandler(Http2Connection connection, Duration idle) {
     this.connection = connection;
@@ -32,38 +30,26 @@ final class Http2IdleTimeoutHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.deadline = new Deadline(ctx.executor(), idle, this::expired);
     connection.addListener(new Http2ConnectionAdapter() {
       @Override
       public void onStreamActive(Http2Stream stream) {
-        cancel();
+        deadline.disarm();
       }
 
       @Override
       public void onStreamClosed(Http2Stream stream) {
         if (connection.numActiveStreams() == 0 && ctx.channel().isActive()) {
-          schedule();
+          deadline.arm(idle);
         }
       }
     });
     if (connection.numActiveStreams() == 0) {
-      schedule();
-    }
-  }
-
-  private void schedule() {
-    cancel();
-    timer = ctx.executor().schedule(this::expired, idle.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private void cancel() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
+      deadline.arm(idle);
     }
   }
 
   private void expired() {
-    timer = null;
     if (connection.numActiveStreams() == 0 && ctx.channel().isActive()) {
       logger.fine(() -> "closing HTTP/2 caller connection " + ctx.channel().remoteAddress() + ": no stream for "
           + idle);
@@ -73,12 +59,12 @@ final class Http2IdleTimeoutHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    cancel();
+    deadline.cancel();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    cancel();
+    deadline.cancel();
   }
 }
