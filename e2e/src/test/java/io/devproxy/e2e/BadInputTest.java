@@ -1,18 +1,19 @@
 package io.devproxy.e2e;
 
+import static io.devproxy.e2e.RawH2.DATA;
+import static io.devproxy.e2e.RawH2.PREFACE;
+import static io.devproxy.e2e.RawH2.PROTOCOL_ERROR;
+import static io.devproxy.e2e.RawH2.closedByServer;
+import static io.devproxy.e2e.RawH2.frame;
+import static io.devproxy.e2e.RawH2.readUntilGoAway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.devproxy.sandbox.http.RestServer;
 import io.devproxy.tunnel.upstream.UpstreamProtocol;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,11 +35,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BadInputTest {
 
   static final int KIB = 1024;
-  static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-  static final int DATA = 0x0;
-  static final int SETTINGS = 0x4;
-  static final int GOAWAY = 0x7;
-  static final long PROTOCOL_ERROR = 0x1;
 
   @TempDir
   static Path root;
@@ -194,7 +190,7 @@ class BadInputTest {
 
   @Test
   void http2DataFrameOnStreamZeroGetsGoAwayForThatConnectionOnly() throws Exception {
-    try (Socket socket = rawH2()) {
+    try (Socket socket = RawH2.connect(loopback.agent.listenAddress())) {
       OutputStream out = socket.getOutputStream();
       out.write(frame(DATA, 0, 0, "oops".getBytes(StandardCharsets.US_ASCII)));
       out.flush();
@@ -215,51 +211,6 @@ class BadInputTest {
 
       assertThat(readUntilGoAway(socket)).isEqualTo(PROTOCOL_ERROR);
       assertThat(closedByServer(socket)).isTrue();
-    }
-  }
-
-  /** A raw connection that sent the h2c preface and an empty SETTINGS frame. */
-  private static Socket rawH2() throws IOException {
-    Socket socket = new Socket(InetAddress.getLoopbackAddress(), loopback.agent.listenAddress().getPort());
-    socket.setSoTimeout(10_000);
-    OutputStream out = socket.getOutputStream();
-    out.write(PREFACE);
-    out.write(frame(SETTINGS, 0, 0, new byte[0]));
-    out.flush();
-    return socket;
-  }
-
-  static byte[] frame(int type, int flags, int streamId, byte[] payload) {
-    ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
-    frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-    frame.put((byte) type).put((byte) flags).putInt(streamId).put(payload);
-    return frame.array();
-  }
-
-  /** Reads frames until a GOAWAY and returns its error code; fails on EOF first. */
-  static long readUntilGoAway(Socket socket) throws IOException {
-    DataInputStream in = new DataInputStream(socket.getInputStream());
-    while (true) {
-      int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-      int type = in.readUnsignedByte();
-      in.readUnsignedByte();
-      in.readInt();
-      byte[] payload = in.readNBytes(length);
-      if (payload.length < length) {
-        throw new EOFException("connection closed inside a frame");
-      }
-      if (type == GOAWAY) {
-        return ByteBuffer.wrap(payload, 4, 4).getInt() & 0xFFFFFFFFL;
-      }
-    }
-  }
-
-  static boolean closedByServer(Socket socket) throws IOException {
-    InputStream in = socket.getInputStream();
-    try {
-      return in.read() < 0;
-    } catch (SocketException reset) {
-      return true;
     }
   }
 }

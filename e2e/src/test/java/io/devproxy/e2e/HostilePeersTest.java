@@ -1,9 +1,15 @@
 package io.devproxy.e2e;
 
-import static io.devproxy.e2e.BadInputTest.PREFACE;
-import static io.devproxy.e2e.BadInputTest.SETTINGS;
-import static io.devproxy.e2e.BadInputTest.frame;
-import static io.devproxy.e2e.BadInputTest.readUntilGoAway;
+import static io.devproxy.e2e.RawH2.ENHANCE_YOUR_CALM;
+import static io.devproxy.e2e.RawH2.HEADERS;
+import static io.devproxy.e2e.RawH2.NO_ERROR;
+import static io.devproxy.e2e.RawH2.PING;
+import static io.devproxy.e2e.RawH2.PREFACE;
+import static io.devproxy.e2e.RawH2.RST_STREAM;
+import static io.devproxy.e2e.RawH2.SETTINGS;
+import static io.devproxy.e2e.RawH2.closedByServer;
+import static io.devproxy.e2e.RawH2.frame;
+import static io.devproxy.e2e.RawH2.readUntilGoAway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -25,14 +31,12 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -71,11 +75,6 @@ class HostilePeersTest {
   static final long HEAD_MILLIS = 1_000;
   static final long IDLE_MILLIS = 2_000;
   static final int IDLE_CONNECTIONS = 2_000;
-  static final int HEADERS = 0x1;
-  static final int RST_STREAM = 0x3;
-  static final int PING = 0x6;
-  static final long NO_ERROR = 0x0;
-  static final long ENHANCE_YOUR_CALM = 0xb;
   /** An exchange in progress must outlive both timeouts. */
   static final long SLOW_MILLIS = 3_500;
 
@@ -242,7 +241,7 @@ class HostilePeersTest {
   /** PINGs do not keep a connection without streams open (Envoy's idle_timeout counts streams, not frames). */
   @Test
   void http2ConnectionWithoutStreamsGetsGoAwayAfterTheIdleTimeoutEvenWhileItPings() throws Exception {
-    try (Socket socket = rawH2(loopback.agent.listenAddress())) {
+    try (Socket socket = RawH2.connect(loopback.agent.listenAddress())) {
       long start = System.nanoTime();
       CompletableFuture<Void> pinging = CompletableFuture.runAsync(() -> {
         try {
@@ -261,7 +260,7 @@ class HostilePeersTest {
 
       assertThat(Duration.ofNanos(System.nanoTime() - start))
           .isBetween(Duration.ofMillis(IDLE_MILLIS - 100), Duration.ofMillis(IDLE_MILLIS + 2_000));
-      assertThat(BadInputTest.closedByServer(socket)).isTrue();
+      assertThat(closedByServer(socket)).isTrue();
       pinging.get(10, TimeUnit.SECONDS);
     }
     try (H2cClient h2 = new H2cClient(loopback.agent.listenAddress())) {
@@ -331,7 +330,7 @@ class HostilePeersTest {
       flood.write(frame(HEADERS, 0x5 /* END_STREAM | END_HEADERS */, stream, getWho()));
       flood.write(frame(RST_STREAM, 0, stream, ByteBuffer.allocate(4).putInt(0x8 /* CANCEL */).array()));
     }
-    try (Socket socket = rawH2(loopback.agent.listenAddress())) {
+    try (Socket socket = RawH2.connect(loopback.agent.listenAddress())) {
       try {
         socket.getOutputStream().write(flood.toByteArray());
       } catch (SocketException closedEarly) {
@@ -339,7 +338,7 @@ class HostilePeersTest {
       }
 
       assertThat(readUntilGoAway(socket)).isEqualTo(ENHANCE_YOUR_CALM);
-      assertThat(BadInputTest.closedByServer(socket)).isTrue();
+      assertThat(closedByServer(socket)).isTrue();
     }
     everyoneElseIsServed();
     assertThat(appRequests.get() - before)
@@ -417,7 +416,7 @@ class HostilePeersTest {
           long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
           assertThat(left).as("all closed by the request head timeout").isPositive();
           socket.setSoTimeout((int) left);
-          assertThat(closedByServer(socket.getInputStream())).isTrue();
+          assertThat(closedByServer(socket)).isTrue();
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(head.minusMillis(100));
         everyoneElseIsServed(agent);
@@ -426,16 +425,6 @@ class HostilePeersTest {
           socket.close();
         }
       }
-    }
-  }
-
-  private static boolean closedByServer(InputStream in) throws IOException {
-    try {
-      return in.read() < 0;
-    } catch (SocketTimeoutException stillOpen) {
-      return false;
-    } catch (SocketException reset) {
-      return true;
     }
   }
 
@@ -477,16 +466,5 @@ class HostilePeersTest {
     }
     assertThat(log.stackTracesAtWarning()).noneMatch(line -> line.startsWith("io.devproxy"));
     everyoneElseIsServed();
-  }
-
-  /** A raw connection that sent the h2c preface and an empty SETTINGS frame. */
-  private static Socket rawH2(InetSocketAddress agent) throws IOException {
-    Socket socket = new Socket(InetAddress.getLoopbackAddress(), agent.getPort());
-    socket.setSoTimeout(10_000);
-    OutputStream out = socket.getOutputStream();
-    out.write(PREFACE);
-    out.write(frame(SETTINGS, 0, 0, new byte[0]));
-    out.flush();
-    return socket;
   }
 }
