@@ -98,8 +98,8 @@ final class GrpcBulk implements Workload {
       if (cancelled) {
         return;
       }
-      if (bytes == 0 && !expectWho.equals(reply.getServedBy())) {
-        error = "served by " + reply.getServedBy() + " (expected: " + expectWho + ")";
+      if (bytes == 0) {
+        error = ErrorTally.wrongServer(reply.getServedBy(), expectWho);
       }
       bytes += reply.getPayload().size();
       last = System.nanoTime();

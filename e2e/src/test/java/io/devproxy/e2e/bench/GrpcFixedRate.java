@@ -14,8 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * gRPC unary {@code SayHello} at a fixed rate, open loop: call {@code i} starts at {@code start + i / rate} on the
@@ -68,8 +66,7 @@ final class GrpcFixedRate implements Workload {
     int total = (int) (rate * time.toNanos() / 1_000_000_000L);
     long[] latencies = new long[total];
     AtomicInteger answered = new AtomicInteger();
-    AtomicLong errors = new AtomicLong();
-    AtomicReference<String> firstError = new AtomicReference<>();
+    ErrorTally errors = new ErrorTally();
     CountDownLatch done = new CountDownLatch(total);
     double interval = 1e9 / rate;
     long start = System.nanoTime();
@@ -98,8 +95,9 @@ final class GrpcFixedRate implements Workload {
 
           @Override
           public void onCompleted() {
-            if (!route.expectWho().equals(servedBy)) {
-              fail("served by " + servedBy + " (expected: " + route.expectWho() + ")");
+            String wrong = ErrorTally.wrongServer(servedBy, route.expectWho());
+            if (wrong != null) {
+              fail(wrong);
               return;
             }
             latencies[answered.getAndIncrement()] = System.nanoTime() - due;
@@ -107,8 +105,7 @@ final class GrpcFixedRate implements Workload {
           }
 
           private void fail(String what) {
-            errors.incrementAndGet();
-            firstError.compareAndSet(null, what);
+            errors.add(what);
             done.countDown();
           }
         });
@@ -129,8 +126,6 @@ final class GrpcFixedRate implements Workload {
       values.put("p99", Latencies.quantile(sorted, 0.99) / 1e6);
       values.put("rate", n * 1e9 / Math.max(elapsed, time.toNanos()));
     }
-    String first = firstError.get() != null ? firstError.get()
-        : unanswered > 0 ? unanswered + " calls unanswered 10 s after the last was due" : null;
-    return new Figures(values, n, errors.get() + unanswered, first);
+    return errors.figures(values, n, unanswered, "calls unanswered 10 s after the last was due");
   }
 }

@@ -11,8 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * gRPC unary {@code SayHello} as fast as answers come, closed loop: {@code concurrency} calls in flight on one
@@ -64,11 +62,10 @@ final class GrpcMaxRate implements Workload {
     long start = System.nanoTime();
     long deadline = start + time.toNanos();
     CountDownLatch lanes = new CountDownLatch(concurrency);
-    AtomicLong errors = new AtomicLong();
-    AtomicReference<String> firstError = new AtomicReference<>();
+    ErrorTally errors = new ErrorTally();
     List<Lane> all = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      Lane lane = new Lane(client, route.expectWho(), deadline, lanes, errors, firstError);
+      Lane lane = new Lane(client, route.expectWho(), deadline, lanes, errors);
       all.add(lane);
       lane.call();
     }
@@ -84,9 +81,7 @@ final class GrpcMaxRate implements Workload {
       values.put("p99", Latencies.quantile(latencies, 0.99) / 1e6);
     }
     long stuck = finished ? 0 : lanes.getCount();
-    String first = firstError.get() != null ? firstError.get()
-        : stuck > 0 ? stuck + " calls unanswered 10 s after the end" : null;
-    return new Figures(values, latencies.length, errors.get() + stuck, first);
+    return errors.figures(values, latencies.length, stuck, "calls unanswered 10 s after the end");
   }
 
   /** One call after another; callbacks run on the channel's event loop, one call of a lane at a time. */
@@ -95,20 +90,17 @@ final class GrpcMaxRate implements Workload {
     private final String expectWho;
     private final long deadline;
     private final CountDownLatch done;
-    private final AtomicLong errors;
-    private final AtomicReference<String> firstError;
+    private final ErrorTally errors;
     final List<Long> latencies = new ArrayList<>();
     private long sent;
     private String servedBy;
 
-    Lane(GrpcClient client, String expectWho, long deadline, CountDownLatch done, AtomicLong errors,
-        AtomicReference<String> firstError) {
+    Lane(GrpcClient client, String expectWho, long deadline, CountDownLatch done, ErrorTally errors) {
       this.client = client;
       this.expectWho = expectWho;
       this.deadline = deadline;
       this.done = done;
       this.errors = errors;
-      this.firstError = firstError;
     }
 
     void call() {
@@ -130,8 +122,9 @@ final class GrpcMaxRate implements Workload {
     @Override
     public void onCompleted() {
       long now = System.nanoTime();
-      if (!expectWho.equals(servedBy)) {
-        fail("served by " + servedBy + " (expected: " + expectWho + ")");
+      String wrong = ErrorTally.wrongServer(servedBy, expectWho);
+      if (wrong != null) {
+        fail(wrong);
         return;
       }
       latencies.add(now - sent);
@@ -143,8 +136,7 @@ final class GrpcMaxRate implements Workload {
     }
 
     private void fail(String what) {
-      errors.incrementAndGet();
-      firstError.compareAndSet(null, what);
+      errors.add(what);
       done.countDown();
     }
   }
