@@ -5,24 +5,22 @@ import io.devproxy.proto.daemon.InterceptInfo;
 import io.devproxy.proto.daemon.Outbound;
 import io.devproxy.proto.daemon.StatusReply;
 import io.devproxy.proto.daemon.StatusRequest;
+import io.devproxy.tunnel.FileTrees;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
@@ -68,7 +66,7 @@ final class CdsTraining {
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
-      deleteRecursively(home);
+      FileTrees.delete(home);
     }
     System.exit(exitCode == 0 ? 0 : 5);
   }
@@ -78,14 +76,6 @@ final class CdsTraining {
     commandLine.setOut(new PrintWriter(Writer.nullWriter()));
     commandLine.setErr(new PrintWriter(Writer.nullWriter()));
     return commandLine.execute(args);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 
   /** The daemon's Status call, answering with an intercept and an outbound proxy so the renderer shows both. */

@@ -11,6 +11,7 @@ import io.devproxy.proto.tunnel.Matcher;
 import io.devproxy.proto.tunnel.Offer;
 import io.devproxy.proto.tunnel.Register;
 import io.devproxy.proto.tunnel.TunnelGrpc;
+import io.devproxy.tunnel.FileTrees;
 import io.devproxy.tunnel.netty.EventLoops;
 import io.devproxy.tunnel.pki.AgentTls;
 import io.devproxy.tunnel.pki.UserPki;
@@ -45,14 +46,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
@@ -83,7 +82,7 @@ final class CdsTraining {
     } catch (Exception e) {
       System.err.println("CdsTraining: " + e);
     } finally {
-      deleteTree(dir);
+      FileTrees.delete(dir);
     }
     System.exit(exitCode);
   }
@@ -204,14 +203,6 @@ final class CdsTraining {
           }
         })
         .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    }
   }
 
   private static final class Observer<T> implements StreamObserver<T> {

@@ -3,6 +3,7 @@ package io.devproxy.daemon.kube;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.Objects.requireNonNull;
 
+import io.devproxy.tunnel.FileTrees;
 import io.devproxy.tunnel.errors.DevproxyException;
 import io.devproxy.tunnel.errors.ErrorCategory;
 import io.devproxy.tunnel.pki.AgentTls;
@@ -14,7 +15,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,13 +24,11 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * The Secret an agent mounts at {@code /etc/devproxy/tls} ({@link AgentSpec#tlsSecretName}): its server
@@ -230,15 +228,9 @@ public final class AgentTlsSecrets {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      FileTrees.delete(dir);
+    } catch (IOException e) {
       logger.log(Level.WARNING, "Cannot delete the temporary directory {0}: {1}; delete it by hand, it holds"
           + " an agent's private key", new Object[] {dir, e.getMessage()});
     }
