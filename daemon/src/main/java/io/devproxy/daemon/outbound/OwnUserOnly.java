@@ -1,11 +1,13 @@
 package io.devproxy.daemon.outbound;
 
 import io.netty.channel.Channel;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,23 +61,24 @@ final class OwnUserOnly {
    * {@code peer}, from the kernel's tables; empty when the tables are absent or hold no such connection.
    */
   static OptionalInt ownerUid(InetSocketAddress peer, InetSocketAddress local) {
+    // Read on the accepting event loop: procfs, no disk; line by line, and only until the connection is found.
     for (Path table : TABLES) {
-      List<String> lines;
-      try {
-        lines = Files.readAllLines(table);
-      } catch (IOException e) {
-        continue; // no such table: not Linux, or no IPv6
-      }
-      for (int i = 1; i < lines.size(); i++) {
-        // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
-        String[] fields = lines.get(i).trim().split("\\s+");
-        if (fields.length > 7 && matches(fields[1], peer) && matches(fields[2], local)) {
-          try {
-            return OptionalInt.of(Integer.parseInt(fields[7]));
-          } catch (NumberFormatException e) {
-            return OptionalInt.empty();
+      try (BufferedReader lines = Files.newBufferedReader(table, StandardCharsets.US_ASCII)) {
+        lines.readLine(); // the header
+        String line;
+        while ((line = lines.readLine()) != null) {
+          // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
+          String[] fields = line.trim().split("\\s+");
+          if (fields.length > 7 && matches(fields[1], peer) && matches(fields[2], local)) {
+            try {
+              return OptionalInt.of(Integer.parseInt(fields[7]));
+            } catch (NumberFormatException e) {
+              return OptionalInt.empty();
+            }
           }
         }
+      } catch (IOException e) {
+        // no such table: not Linux, or no IPv6
       }
     }
     return OptionalInt.empty();
