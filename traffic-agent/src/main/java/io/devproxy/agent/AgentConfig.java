@@ -27,18 +27,11 @@ public record AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelList
     Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait,
     JanitorConfig janitor, CallerTimeouts callerTimeouts) {
 
-  /** An agent with the default {@link CallerTimeouts}. */
-  public AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
-      Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait,
-      JanitorConfig janitor) {
-    this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, janitor,
-        CallerTimeouts.DEFAULTS);
-  }
-
   /** An agent without a lease janitor, with the default {@link CallerTimeouts}. */
   public AgentConfig(InetSocketAddress listen, InetSocketAddress tunnelListen, InetSocketAddress adminListen,
       Path tlsDir, InetSocketAddress app, UpstreamProtocol appProtocol, Duration sessionGrace, Duration streamWait) {
-    this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, null);
+    this(listen, tunnelListen, adminListen, tlsDir, app, appProtocol, sessionGrace, streamWait, null,
+        CallerTimeouts.DEFAULTS);
   }
 
   public AgentConfig {

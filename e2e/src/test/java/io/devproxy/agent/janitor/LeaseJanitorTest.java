@@ -16,6 +16,7 @@ import static org.awaitility.Awaitility.await;
 import io.devproxy.agent.AgentConfig;
 import io.devproxy.agent.TrafficAgent;
 import io.devproxy.agent.admin.AgentMetrics;
+import io.devproxy.agent.front.CallerTimeouts;
 import io.devproxy.agent.janitor.JanitorFixtures.LogRecorder;
 import io.devproxy.daemon.kube.AgentInstaller;
 import io.devproxy.daemon.kube.InterceptMode;
@@ -248,7 +249,8 @@ class LeaseJanitorTest {
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     try (TrafficAgent agent = new TrafficAgent(new AgentConfig(loopback, loopback, loopback, tlsDir, null,
-        UpstreamProtocol.AUTO, Duration.ofSeconds(2), Duration.ofSeconds(5), config(ns, "orders"))).start()) {
+        UpstreamProtocol.AUTO, Duration.ofSeconds(2), Duration.ofSeconds(5), config(ns, "orders"),
+        CallerTimeouts.DEFAULTS)).start()) {
       await().atMost(Duration.ofSeconds(10)).until(() -> client.leases().inNamespace(ns).list().getItems().isEmpty());
 
       HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
