@@ -1,5 +1,6 @@
 package io.devproxy.agent.front;
 
+import io.devproxy.tunnel.netty.Flushes;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AsciiString;
 
 /**
@@ -31,8 +31,7 @@ import io.netty.util.AsciiString;
  * {@value #MAX_QUEUED_CONTROL_FRAMES} control frames (SETTINGS and PING acknowledgements) waiting for a caller
  * that does not read, each answered with {@code GOAWAY ENHANCE_YOUR_CALM}.
  *
- * <p>Flushes are consolidated: the relays flush every message they write, and the socket is written once per
- * read (or per event loop turn when the write came from another connection) instead of once per message.
+ * <p>Flushes are consolidated ({@link Flushes#consolidated()}).
  */
 public final class FrontInitializer extends ChannelInitializer<Channel> {
 
@@ -75,7 +74,7 @@ public final class FrontInitializer extends ChannelInitializer<Channel> {
     CleartextHttp2ServerUpgradeHandler cleartext = new CleartextHttp2ServerUpgradeHandler(http1, upgrade,
         new PriorKnowledgeInitializer());
     ChannelPipeline pipeline = ch.pipeline();
-    pipeline.addLast(new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    pipeline.addLast(Flushes.consolidated());
     Http1TimeoutHandler http1Timeouts = new Http1TimeoutHandler(timeouts);
     pipeline.addLast(http1Timeouts);
     pipeline.addLast(cleartext);

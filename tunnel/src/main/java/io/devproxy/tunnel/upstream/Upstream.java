@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.devproxy.proto.tunnel.Protocol;
 import io.devproxy.tunnel.netty.ChannelEventsHandler;
+import io.devproxy.tunnel.netty.Flushes;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -23,7 +24,6 @@ import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -119,14 +119,6 @@ public final class Upstream implements AutoCloseable {
     }
   }
 
-  /**
-   * The relays flush each message they write; this writes the socket once per event loop turn (or per read of
-   * this connection) instead: a response's head and body leave in one segment, not two.
-   */
-  private static FlushConsolidationHandler newFlushConsolidation() {
-    return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
-  }
-
   @Override
   public void close() {
     closed = true;
@@ -163,7 +155,7 @@ public final class Upstream implements AutoCloseable {
           .handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ch.pipeline().addLast(newFlushConsolidation(), new HttpClientCodec(8192, 64 * 1024, 64 * 1024),
+              ch.pipeline().addLast(Flushes.consolidated(), new HttpClientCodec(8192, 64 * 1024, 64 * 1024),
                   new ChannelEventsHandler());
             }
           });
@@ -226,7 +218,7 @@ public final class Upstream implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
               ch.pipeline().addLast(
-                  newFlushConsolidation(),
+                  Flushes.consolidated(),
                   Http2FrameCodecBuilder.forClient()
                       .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(STREAM_WINDOW))
                       .build(),
