@@ -254,9 +254,8 @@ public final class Benchmarks {
         + "HTTP/1.1, h2c and gRPC over `proto h2`); " + firstLine(h2load.toString(), "--version"));
     lines.add("- servers: sandbox `RestServer` (HTTP/1.1 + h2c) and `GreeterServer` (grpc-java), app and local "
         + "copy alike, in the bench's JVM with the daemon side and the Java clients");
-    lines.add("- the same build measured twice differs by 20-40% on this kind of machine, intercepted latency by up to "
-        + "3×; what was changed because of these figures, with before and after: "
-        + "[BENCHMARKS-HISTORY.md](BENCHMARKS-HISTORY.md)");
+    lines.add("- how much two runs of one build differ, and what was changed because of these figures with before and "
+        + "after: [BENCHMARKS-HISTORY.md](BENCHMARKS-HISTORY.md)");
     return lines;
   }
 
